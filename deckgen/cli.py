@@ -1,0 +1,239 @@
+"""The `deckgen` command line. The only module that imports click.
+
+Heavy libraries (pandas, python-pptx, matplotlib) are imported inside commands so that
+`deckgen --help` stays instant. Core code raises `DeckgenError`s; `main` turns them into
+`Error: ...` on stderr with the error's exit code (1 for data, 2 for usage/config), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from deckgen import __version__
+from deckgen.errors import DeckgenError
+
+_LEVEL_TITLES = {
+    "fatal": "UNUSABLE",
+    "block": "BLOCKED (these accounts are not rendered)",
+    "warning": "WARNINGS",
+    "info": "ROUTING",
+}
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DeckgenError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: no partial files were left; re-run to resume.", err=True)
+            ctx.exit(130)
+
+
+def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _parse_quarter(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    import re
+
+    m = re.fullmatch(r"(\d{4})-?Q([1-4])", value.strip(), flags=re.IGNORECASE)
+    if not m:
+        raise click.BadParameter(f"expected a quarter like 2026Q3, got {value!r}")
+    return f"{m.group(1)}Q{m.group(2)}"
+
+
+def book_options(f: Any) -> Any:
+    """Options every command that reads a book shares."""
+    f = click.option("--encoding", default="utf-8-sig", show_default=True,
+                     help="Text encoding of CSV files (e.g. cp1252 for old Excel exports).")(f)
+    f = click.option("--as-of", "as_of", callback=_parse_date, metavar="DATE",
+                     help="Reference date for trailing windows (default: today).")(f)
+    f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Config file (default: deckgen.yaml in the book folder, if any).")(f)
+    return f
+
+
+BOOK = click.argument("book", type=click.Path(exists=True, path_type=Path))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="deckgen")
+def cli() -> None:
+    """deckgen: QBR decks, emails and documents from a customer-success book of accounts."""
+
+
+# ---------------------------------------------------------------- validate
+
+
+@cli.command()
+@BOOK
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@book_options
+def validate(book: Path, as_json: bool, config_path: str | None, as_of: date | None,
+             encoding: str) -> None:
+    """Check a book and report every problem at once (file, row, column, what was expected).
+
+    Exit 0 when the book is usable (even with warnings and blocked accounts), 1 when it is not.
+    """
+    from deckgen.pipeline import load_and_validate
+
+    _, _, report, _ = load_and_validate(book, config_path=config_path, as_of=as_of,
+                                        encoding=encoding)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(book, report)
+    sys.exit(0 if report.usable else 1)
+
+
+def _print_report(book: Path, report: Any) -> None:
+    gates: dict[str, int] = {}
+    for g in report.gates.values():
+        gates[g.status] = gates.get(g.status, 0) + 1
+    tables = ", ".join(f"{k} {v}" for k, v in report.tables.items())
+    click.echo(f"Book: {book} — {report.accounts} accounts ({tables})")
+    status = ", ".join(f"{n} {s}" for s, n in sorted(gates.items()))
+    click.echo(f"Usable: {'yes' if report.usable else 'NO'} — accounts: {status}; "
+               f"{report.count('warning')} warning(s)")
+    for level in ("fatal", "block", "warning", "info"):
+        items = [f for f in report.findings if f.level == level]
+        if not items:
+            continue
+        click.echo(f"\n{_LEVEL_TITLES[level]} ({len(items)})")
+        for f in items:
+            click.echo(f"  {f}")
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@cli.command()
+@BOOK
+@click.option("--account", "account_id", help="Only this account.")
+@click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON array (the renderer hand-off).")
+@book_options
+def metrics(book: Path, account_id: str | None, quarter: str | None, as_json: bool,
+            config_path: str | None, as_of: date | None, encoding: str) -> None:
+    """Compute health, value/ROI, benchmarks and signals per account."""
+    from deckgen.pipeline import prepare
+
+    prepared = prepare(book, config_path=config_path, as_of=as_of, quarter=quarter,
+                       encoding=encoding)
+    rows = [prepared.account(account_id)] if account_id else prepared.metrics
+    if as_json:
+        click.echo(json.dumps([m.as_json() for m in rows], indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'account':<12} {'tier':<11} {'status':<10} {'health':>6} {'band':<7} "
+               f"{'ROI %':>7}  name")
+    for m in rows:
+        score = "-" if m.health.score is None else str(m.health.score)
+        roi = "-" if m.value.roi_pct is None else f"{m.value.roi_pct:.0f}"
+        click.echo(f"{m.account_id[:12]:<12} {m.tier:<11} {m.status:<10} {score:>6} "
+                   f"{(m.health.band or '-'):<7} {roi:>7}  {m.name[:40]}")
+
+
+# ---------------------------------------------------------------- config
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("show")
+@click.argument("book", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def config_show(book: Path | None, config_path: str | None) -> None:
+    """Print the effective config (defaults merged with your config file)."""
+    from deckgen.config import load_config
+
+    cfg = load_config(config_path, book_dir=book)
+    click.echo(f"# source: {cfg.source or 'built-in defaults'}")
+    click.echo(cfg.to_yaml(), nl=False)
+
+
+# ---------------------------------------------------------------- render and check
+
+
+@cli.command()
+@BOOK
+@click.option("--account", "account_id", required=True, help="The account to render.")
+@click.option("--deck", "deck_kind", type=click.Choice(["executive", "enterprise"]),
+              help="One deck kind (default: the account's tier decks).")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Your corporate .pptx template (default: the built-in one).")
+@click.option("--charts", type=click.Choice(["image", "native"]), default="image",
+              show_default=True, help="Charts as pictures or as editable PowerPoint charts.")
+@click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True, help="Output folder.")
+@book_options
+def render(book: Path, account_id: str, deck_kind: str | None, template: Path | None,
+           charts: str, quarter: str | None, out_dir: Path, config_path: str | None,
+           as_of: date | None, encoding: str) -> None:
+    """Render one account's QBR deck(s) and print the paths written."""
+    from deckgen.errors import DataError
+    from deckgen.pipeline import prepare, render_decks
+
+    prepared = prepare(book, config_path=config_path, as_of=as_of, quarter=quarter,
+                       encoding=encoding)
+    m = prepared.account(account_id)
+    if m.status in ("blocked", "held"):
+        reasons = "\n  - ".join(m.reasons) or m.status
+        raise DataError(f"account {account_id!r} is {m.status}; nothing rendered:\n  - {reasons}")
+    kinds = [deck_kind] if deck_kind else None
+    files = render_decks(prepared, m, out_dir, kinds=kinds, template=template, charts=charts)
+    if not files:
+        raise DataError(f"account {account_id!r} ({m.tier}) gets no deck by default "
+                        "(its tier's output is an email); pass --deck to force one")
+    if m.status == "review":
+        click.echo(f"Note: {m.name} is Red ({'; '.join(m.reasons)}): route to manager review.",
+                   err=True)
+    for f in files:
+        extra = f"; adjusted: {'; '.join(f.adjustments)}" if f.adjustments else ""
+        click.echo(f"{f.path}  ({f.kind}, {f.placeholders} placeholder(s) to fill{extra})")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """List every unfilled placeholder; exit 1 while any remains (last check before sharing)."""
+    from deckgen.check import find_placeholders
+
+    total = 0
+    for path in files:
+        found = find_placeholders(path)
+        total += len(found)
+        if not found:
+            click.echo(f"{path}: no placeholders left")
+            continue
+        click.echo(f"{path}: {len(found)} placeholder(s) to fill")
+        for where, marker in found:
+            click.echo(f"  slide {where}: {marker}")
+    sys.exit(1 if total else 0)
+
+
+def main() -> None:
+    cli(prog_name="deckgen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

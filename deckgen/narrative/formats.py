@@ -1,0 +1,77 @@
+"""Money, numbers, percentages, deltas and dates, formatted in one place for one locale.
+
+Every renderer shows the same strings because the deck model carries these, already formatted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.numbers import format_compact_currency, format_currency, format_decimal
+
+DASH = "–"
+
+
+class Formatter:
+    def __init__(self, locale: str = "en_US", currency: str = "USD") -> None:
+        self.locale = locale
+        self.currency = currency
+
+    def money(self, value: float | None, currency: str | None = None, compact: bool = True) -> str:
+        if value is None:
+            return DASH
+        cur = currency or self.currency
+        try:
+            if compact and abs(value) >= 10_000:
+                return format_compact_currency(value, cur, locale=self.locale, fraction_digits=1)
+            return format_currency(round(value), cur, locale=self.locale,
+                                   format="¤#,##0", currency_digits=False)
+        except Exception:  # noqa: BLE001 - unknown currency code: show the code, never crash
+            return f"{cur} {format_decimal(round(value), locale=self.locale)}"
+
+    def number(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return DASH
+        fmt = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+        return format_decimal(round(value, digits) if digits else round(value), format=fmt,
+                              locale=self.locale)
+
+    def pct(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return DASH
+        return f"{self.number(value, digits)}%"
+
+    def delta_pct(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return DASH
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return f"{sign}{self.number(abs(value), digits)}%"
+
+    def delta(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return DASH
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return f"{sign}{self.number(abs(value), digits)}"
+
+    def date(self, value: date | None) -> str:
+        if value is None:
+            return DASH
+        from babel.dates import format_date
+
+        return format_date(value, format="medium", locale=self.locale)
+
+    def quarter(self, q: str) -> str:
+        """"2026Q3" -> "Q3 2026"."""
+        if len(q) == 6 and q[4] == "Q":
+            return f"{q[4:]} {q[:4]}"
+        return q
+
+
+def direction(value: float | None, flat_band: float = 2.0) -> str | None:
+    if value is None:
+        return None
+    if value > flat_band:
+        return "up"
+    if value < -flat_band:
+        return "down"
+    return "flat"

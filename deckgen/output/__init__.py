@@ -1,0 +1,1 @@
+"""Writing results: safe file names, atomic writes, manifests."""

@@ -1,0 +1,148 @@
+"""The one module that knows the order of the stages.
+
+load book -> validate -> metrics -> (per account) deck model -> renderers -> atomic writes.
+Commands call these functions; nothing else chains stages, so the flow reads top to bottom here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from deckgen.book.load import Book, load_book
+from deckgen.book.validate import ValidationReport, validate
+from deckgen.config import Config, load_config
+from deckgen.errors import DataError
+from deckgen.metrics.results import AccountMetrics
+
+
+@dataclass
+class Prepared:
+    """A loaded, validated book with every account's metrics: the input of every renderer."""
+
+    book: Book
+    config: Config
+    report: ValidationReport
+    metrics: list[AccountMetrics]
+    as_of: date
+    quarter: str | None
+
+    def account(self, account_id: str) -> AccountMetrics:
+        for m in self.metrics:
+            if m.account_id == account_id:
+                return m
+        ids = [m.account_id for m in self.metrics]
+        folded = {i.strip().casefold(): i for i in ids}
+        guess = folded.get(account_id.strip().casefold()) or next(
+            iter(difflib.get_close_matches(account_id, ids, n=1, cutoff=0.6)), None
+        )
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise DataError(f"no account {account_id!r} in the book{hint}")
+
+
+def load_and_validate(
+    book_path: str | Path,
+    *,
+    config_path: str | Path | None = None,
+    as_of: date | None = None,
+    encoding: str = "utf-8-sig",
+    overrides: dict[str, Any] | None = None,
+) -> tuple[Book, Config, ValidationReport, date]:
+    as_of = as_of or date.today()
+    config = load_config(config_path, book_dir=book_path, overrides=overrides)
+    book = load_book(book_path, config, encoding=encoding)
+    report = validate(book, config, as_of)
+    return book, config, report, as_of
+
+
+def prepare(
+    book_path: str | Path,
+    *,
+    config_path: str | Path | None = None,
+    as_of: date | None = None,
+    quarter: str | None = None,
+    encoding: str = "utf-8-sig",
+    overrides: dict[str, Any] | None = None,
+    account_ids: list[str] | None = None,
+) -> Prepared:
+    from deckgen.metrics.engine import compute_metrics
+
+    book, config, report, as_of = load_and_validate(
+        book_path, config_path=config_path, as_of=as_of, encoding=encoding, overrides=overrides
+    )
+    metrics = compute_metrics(
+        book, config, as_of=as_of, quarter=quarter, gates=report.gates, account_ids=account_ids
+    )
+    return Prepared(book, config, report, metrics, as_of, quarter)
+
+
+def book_fingerprint(book_path: str | Path, config: Config) -> str:
+    """sha256 over the book's files and the effective config: the batch's "inputs changed" test."""
+    h = hashlib.sha256()
+    root = Path(book_path)
+    files = sorted(p for p in root.iterdir() if p.is_file()) if root.is_dir() else [root]
+    for p in files:
+        h.update(p.name.encode())
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    h.update(config.to_yaml().encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- per-account outputs
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file written for an account, as the manifest and command output report it."""
+
+    kind: str  # executive, enterprise, onboarding, email, ...
+    path: Path
+    placeholders: int
+    sha256: str
+    adjustments: tuple[str, ...] = ()
+
+
+def deck_file_name(m: AccountMetrics, kind: str, ext: str = "pptx") -> str:
+    from deckgen.output.paths import account_stem
+
+    return f"{account_stem(m.account_id, m.name)}_{kind}_{m.period.quarter}.{ext}"
+
+
+def render_decks(
+    prepared: Prepared,
+    m: AccountMetrics,
+    out_dir: Path,
+    *,
+    kinds: list[str] | None = None,
+    template: Path | None = None,
+    charts: str = "image",
+    png_cache: dict[str, bytes] | None = None,
+) -> list[OutputFile]:
+    """Build and write an account's decks atomically; returns what was written."""
+    from deckgen.charting.style import load_style
+    from deckgen.model.build import build_deck, charts_for, deck_kinds_for
+    from deckgen.output.atomic import atomic_path
+    from deckgen.output.paths import safe_join
+    from deckgen.render.pptx import render_pptx
+
+    kinds = kinds or deck_kinds_for(m, prepared.config)
+    specs = charts_for(m, prepared.config)
+    cache = png_cache if png_cache is not None else {}
+    style = load_style()
+    written = []
+    for kind in kinds:
+        deck = build_deck(m, prepared.config, kind, charts=specs)
+        target = safe_join(out_dir, deck_file_name(m, kind))
+        with atomic_path(target) as tmp:
+            report = render_pptx(deck, tmp, template=template, charts=charts,  # type: ignore[arg-type]
+                                 style=style, png_cache=cache)
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        written.append(OutputFile(kind, target, len(deck.placeholders), digest,
+                                  tuple(getattr(report, "adjustments", ()) or ())))
+    return written
