@@ -231,6 +231,121 @@ def check(files: tuple[Path, ...]) -> None:
     sys.exit(1 if total else 0)
 
 
+# ---------------------------------------------------------------- batch
+
+
+def selection_options(f: Any) -> Any:
+    """The batch selection options, shared by `batch` and `email`."""
+    f = click.option("--shard", metavar="I/N",
+                     help="Only shard I of N (stable by account id), for runs split across machines.")(f)
+    f = click.option("--all", "all_accounts", is_flag=True, help="Every account in the book.")(f)
+    f = click.option("--due-within", metavar="DAYS",
+                     help="QBRs due within this horizon of --as-of, e.g. 14d or 2w.")(f)
+    f = click.option("--to", "date_to", callback=_parse_date, metavar="DATE",
+                     help="Last QBR date of the range (with --from).")(f)
+    f = click.option("--from", "date_from", callback=_parse_date, metavar="DATE",
+                     help="First QBR date of the range.")(f)
+    f = click.option("--week", metavar="YYYY-Www", help="QBR week, e.g. 2026-W50.")(f)
+    return f
+
+
+@cli.command()
+@BOOK
+@selection_options
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: number of CPUs).")
+@click.option("--format", "formats", default="pptx,email", show_default=True,
+              help="Comma-separated outputs: pptx, email.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True)
+@click.option("--force", is_flag=True, help="Re-render everything, even up-to-date outputs.")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--charts", type=click.Choice(["image", "native"]), default="image",
+              show_default=True)
+@click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the final summary.")
+@book_options
+def batch(book: Path, week: str | None, date_from: date | None, date_to: date | None,
+          due_within: str | None, all_accounts: bool, shard: str | None, jobs: int | None,
+          formats: str, out_dir: Path, force: bool, template: Path | None, charts: str,
+          quarter: str | None, quiet: bool, config_path: str | None, as_of: date | None,
+          encoding: str) -> None:
+    """Render every account whose QBR falls in the selection, in parallel.
+
+    Writes manifest.json, manifest.csv and index.html last. Exit 0 when every selected account
+    was rendered or deliberately held/blocked, 1 when any failed, 2 for usage errors.
+    """
+    import os
+
+    from deckgen.batch import FORMATS, BatchOptions, run_batch
+    from deckgen.errors import ConfigError
+    from deckgen.pipeline import prepare
+    from deckgen.selection import build_selection
+
+    fmt = tuple(x.strip() for x in formats.split(",") if x.strip())
+    unknown = [x for x in fmt if x not in FORMATS]
+    if unknown or not fmt:
+        raise ConfigError(f"--format: unknown {', '.join(unknown) or '(empty)'}; "
+                          f"choose from {', '.join(FORMATS)}")
+    as_of_date = as_of or date.today()
+    selection = build_selection(week=week, date_from=date_from, date_to=date_to,
+                                due_within=due_within, all_accounts=all_accounts,
+                                as_of=as_of_date, shard=shard)
+    prepared = prepare(book, config_path=config_path, as_of=as_of_date, quarter=quarter,
+                       encoding=encoding)
+    options = BatchOptions(out_dir, fmt, template, charts, force, jobs or os.cpu_count() or 1)
+    with _progress(quiet) as report:
+        result = run_batch(prepared, selection, options, progress=report)
+    c = result.counts
+    summary = ", ".join(f"{c[k]} {k}" for k in ("rendered", "review", "held", "blocked", "error")
+                        if c.get(k))
+    click.echo(f"{selection.label}: {len(result.records)} account(s) — {summary or 'none selected'}"
+               f" ({result.reused} up to date, {result.seconds:.1f} s)")
+    for r in result.records:
+        if r["status"] == "error":
+            click.echo(f"  error {r['account_id']} {r['name']}: {'; '.join(r['reasons'])}",
+                       err=True)
+    click.echo(f"Summary: {result.index_path}")
+    click.echo(f"Manifest: {result.manifest_path}")
+    sys.exit(result.exit_code)
+
+
+class _progress:
+    """A rich progress bar on a terminal; one plain line per account otherwise; or nothing."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.quiet and sys.stderr.isatty():
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                                TimeRemainingColumn(), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("Rendering", total=None, rate="")
+        return self.report
+
+    def report(self, record: dict[str, Any], done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            elapsed = self.bar.tasks[0].elapsed or 0.0
+            rate = f"{done / elapsed:.1f}/s" if elapsed else ""
+            self.bar.update(self.task, total=total, completed=done, rate=rate)
+            return
+        tag = "up to date" if record.get("reused") else record["status"]
+        click.echo(f"[{done}/{total}] {record['account_id']} {tag}", err=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def main() -> None:
     cli(prog_name="deckgen")
 

@@ -253,9 +253,9 @@ def _coerce(
             if col.max is not None:
                 out_of_range |= values > col.max
             _record(findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED[col.type]}")
-            rng = _range_text(col)
-            _record(findings, df, out_of_range & ~bad, table, file, col, has_acct,
-                    f"expected {rng}", keep_value=True)
+            if col.min is not None or col.max is not None:
+                _record(findings, df, out_of_range & ~bad, table, file, col, has_acct,
+                        f"expected {_range_text(col)}", keep_value=True)
             df[col.name] = values.where(~bad)
         elif col.type in ("date", "datetime"):
             values = _parse_dates(raw, col.type == "datetime")

@@ -119,7 +119,12 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "feature_catalog",
-            (_c("feature", req=True), _c("module"), _c("description")),
+            (
+                _c("feature", req=True),
+                _c("module"),
+                _c("description"),
+                _c("product_type", choices=PRODUCT_TYPES),
+            ),
             per_account=False,
             key=("feature",),
         ),

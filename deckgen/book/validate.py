@@ -75,7 +75,7 @@ def validate(book: Book, config: Config, as_of: date) -> ValidationReport:
         if schema.key and all(k in df.columns for k in schema.key):
             findings += _duplicate_rows(df, name, book.source(name), schema.key)
     findings += _zero_users_with_activity(book)
-    findings += _mrr_drops(book, config)
+    findings += _mrr_drops(book, config, as_of)
     findings += _drift(book, config)
     findings += _holds_and_onboarding(accounts, file, config, as_of)
     findings.sort(key=lambda f: (LEVEL_ORDER[f.level], f.file or "", f.row or 0))
@@ -200,7 +200,7 @@ def _zero_users_with_activity(book: Book) -> list[Finding]:
     return out
 
 
-def _mrr_drops(book: Book, config: Config) -> list[Finding]:
+def _mrr_drops(book: Book, config: Config, as_of: date) -> list[Finding]:
     """Billed revenue down more than the threshold quarter over quarter: ask before calling it churn."""
     inv = book.tables.get("invoices")
     if inv is None or inv.empty:
@@ -215,7 +215,7 @@ def _mrr_drops(book: Book, config: Config) -> list[Finding]:
     sums = df.groupby([df["account_id"], q])["amount"].sum().reset_index()
     sums.columns = ["account_id", "quarter", "amount"]
     out = []
-    last_complete = pd.Timestamp(df["invoice_date"].max()).to_period("Q") - 1
+    last_complete = pd.Timestamp(as_of).to_period("Q") - 1
     for acct, group in sums.groupby("account_id"):
         g = group.set_index("quarter")["amount"]
         cur, prev = g.get(last_complete), g.get(last_complete - 1)

@@ -3,7 +3,7 @@
 WITH e AS (
     SELECT trim(CAST(account_id AS VARCHAR)) AS account_id,
            CAST(user_id AS VARCHAR) AS user_id,
-           coalesce(m.feature, CAST(event AS VARCHAR)) AS feature,
+           coalesce(m.feature, CAST(events.event AS VARCHAR)) AS feature,
            CAST(timestamp AS TIMESTAMP) AS ts
     FROM events LEFT JOIN feature_map m ON m.event = CAST(events.event AS VARCHAR)
 )

@@ -1,0 +1,70 @@
+"""Config access for the metrics engine, with the few extra keys the metrics need.
+
+Every threshold and weight is read from the config. Keys that `deckgen/defaults.yaml` does not (yet)
+define are listed in `EXTRA_DEFAULTS` with their documented default, so a `Config` built from the
+shipped defaults still works; once the key is added to `defaults.yaml` the config value wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deckgen.config import Config
+
+EXTRA_DEFAULTS: dict[str, Any] = {
+    # usage depth = DAU/MAU stickiness, mapped linearly: 0 -> 0 points, this ratio or more -> 100
+    "health.usage_depth_full_dau_mau": 0.5,
+    # 90-day user trend, mapped linearly: -N% -> 0 points, 0% -> 50, +N% -> 100
+    "health.trend_range_pct": 30,
+    # trailing window (days) for touchpoints, ticket CSAT and ticket volume
+    "health.window_days": 90,
+    # window (days) over which executive attendance at QBR/EBR touchpoints is measured
+    "health.exec_attendance_window_days": 365,
+    # touchpoint types that count as a business review (for executive attendance)
+    "health.review_touchpoint_types": ["qbr", "ebr"],
+    # ticket priorities that count as critical (forced Red when open too long)
+    "health.critical_priorities": ["p1", "urgent"],
+    # a month-over-month spike needs at least this many more tickets than the month before
+    "health.volume_spike_min_tickets": 3,
+    # signals: "yellow" when within this % of the threshold on the healthy side
+    "signals.yellow_margin_pct": 25,
+    # feature-name keywords (case-insensitive substring) behind product-type signals
+    "signals.feature_keywords": {
+        "dashboard_views": "dashboard",
+        "sequences": "sequence",
+        "deflection": "deflect",
+        "deflection_base": "ticket",
+        "project_management": "project",
+        "analytics": "export",
+        "api_platform": "endpoint",
+        "sales_enablement": "sequence",
+        "customer_support": "deflect",
+        "collaboration": "invite",
+    },
+}
+
+
+def setting(config: Config, key: str) -> Any:
+    """The config value for a dotted `key`, else its entry in `EXTRA_DEFAULTS` (KeyError if neither)."""
+    value = config.get(key)
+    if value is None:
+        if key not in EXTRA_DEFAULTS:
+            raise KeyError(f"config key {key!r} is not set")
+        return EXTRA_DEFAULTS[key]
+    return value
+
+
+def num(config: Config, key: str) -> float:
+    return float(setting(config, key))
+
+
+def weights(config: Config, key: str) -> dict[str, float]:
+    """A `{name: weight}` mapping from the config, as floats."""
+    raw = setting(config, key)
+    return {str(k): float(v) for k, v in dict(raw).items()}
+
+
+def steps(config: Config, key: str) -> list[tuple[float, float]]:
+    """`[[lower bound, points], ...]` sorted by bound."""
+    raw = setting(config, key)
+    return sorted((float(b), float(p)) for b, p in raw)

@@ -1,0 +1,746 @@
+"""Template plumbing for the PowerPoint renderer: the raw XML and package-part work, in one place.
+
+python-pptx covers filling shapes; what a *template-driven* renderer also needs (finding layouts in
+a template it has never seen, deleting sample slides without leaving a deck PowerPoint "repairs",
+reading a customer's brand colours and fonts from the theme, inherited placeholder geometry and
+font sizes, slide numbers, cell borders, bullets and highlights) lives here behind plain functions,
+so `pptx.py` reads as layout and design decisions only.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+from pptx import Presentation
+from pptx.enum.shapes import PP_PLACEHOLDER
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.oxml.ns import qn
+
+from deckgen.errors import ConfigError
+from deckgen.resources import data_path
+
+NS = {
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "p14": "http://schemas.microsoft.com/office/powerpoint/2010/main",
+}
+_SECTION_EXT_URI = "{521415D9-36F7-43E2-AB2F-B90AF26B5E84}"
+
+ROLES = ("title", "section", "content", "two_content", "title_only")
+# Names a layout gets in PowerPoint's own default templates (and in layouts/default.pptx).
+DEFAULT_LAYOUT_NAMES: dict[str, tuple[str, ...]] = {
+    "title": ("Title Slide",),
+    "section": ("Section Header",),
+    "content": ("Title and Content",),
+    "two_content": ("Two Content",),
+    "title_only": ("Title Only",),
+}
+# The `type` attribute PowerPoint writes on a layout it created from a standard kind.
+_LAYOUT_TYPES: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "section": ("secHead",),
+    "content": ("obj", "tx"),
+    "two_content": ("twoObj", "twoTx"),
+    "title_only": ("titleOnly",),
+}
+# When a template lacks a role, the closest one that still reads well, or nothing.
+FALLBACKS: dict[str, tuple[str, ...]] = {
+    "section": ("title", "title_only"),
+    "title_only": ("content",),
+    "two_content": ("content",),
+    "title": ("section", "title_only"),
+    "content": (),
+}
+_ROLE_NEEDS = {
+    "title": "a title (ctrTitle) with a subtitle",
+    "section": "a section header (title + optional text)",
+    "content": "a title and one body/content placeholder",
+    "two_content": "a title and two body/content placeholders side by side",
+    "title_only": "a title and no body placeholder",
+}
+_FOOTERISH = {PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER,
+              PP_PLACEHOLDER.HEADER}
+_CONTENT_TYPES = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.TABLE,
+                  PP_PLACEHOLDER.CHART, PP_PLACEHOLDER.ORG_CHART, PP_PLACEHOLDER.MEDIA_CLIP}
+_TITLE_TYPES = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
+_SECTION_WORDS = re.compile(r"section|divider|chapter|segue|header", re.IGNORECASE)
+
+
+class TemplateError(ConfigError):
+    """The template cannot be used as asked (unreadable, or a needed layout is missing).
+
+    A ConfigError: the user picked the template or named its layouts, so it is theirs to fix,
+    and it is raised before any slide is written.
+    """
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def default_template_path() -> Path:
+    return data_path("layouts", "default.pptx")
+
+
+def open_template(path: Path | str | None = None) -> Any:
+    """Open `path` (or deckgen's default template) as a python-pptx Presentation.
+
+    Wraps the zoo of exceptions a wrong file raises (zip, KeyError for missing parts, lxml) into
+    one `TemplateError` naming the file, so a CS Ops typo does not end in a traceback.
+    """
+    target = Path(path) if path is not None else default_template_path()
+    if not target.is_file():
+        raise TemplateError(f"PowerPoint template not found: {target}")
+    try:
+        return Presentation(str(target))
+    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise TemplateError(
+            f"cannot open PowerPoint template {target}: {exc} (is it a .pptx/.potx saved by "
+            "PowerPoint, Keynote or LibreOffice?)"
+        ) from exc
+    except Exception as exc:  # python-pptx raises assorted errors on malformed packages
+        raise TemplateError(f"cannot open PowerPoint template {target}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+@dataclass(frozen=True)
+class LayoutInfo:
+    """What the matcher knows of a layout: name, declared type, placeholder kinds."""
+
+    name: str
+    type: str
+    placeholders: tuple[str, ...]
+    content_count: int
+    has_title: bool
+    has_ctr_title: bool
+    has_subtitle: bool
+
+    def describe(self) -> str:
+        kinds = ", ".join(self.placeholders) or "no placeholders"
+        return f"'{self.name}' ({kinds})"
+
+
+@dataclass
+class LayoutMatch:
+    """Layouts chosen per role, how each was found, and any role that fell back to another."""
+
+    layouts: dict[str, Any] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)
+    fallbacks: dict[str, str] = field(default_factory=dict)
+
+    def names(self) -> dict[str, str]:
+        return {role: str(layout.name) for role, layout in self.layouts.items()}
+
+
+def _ph_type_name(ph_type: Any) -> str:
+    return {
+        PP_PLACEHOLDER.TITLE: "title",
+        PP_PLACEHOLDER.CENTER_TITLE: "ctrTitle",
+        PP_PLACEHOLDER.SUBTITLE: "subTitle",
+        PP_PLACEHOLDER.BODY: "body",
+        PP_PLACEHOLDER.OBJECT: "content",
+        PP_PLACEHOLDER.PICTURE: "picture",
+        PP_PLACEHOLDER.TABLE: "table",
+        PP_PLACEHOLDER.CHART: "chart",
+        PP_PLACEHOLDER.DATE: "date",
+        PP_PLACEHOLDER.FOOTER: "footer",
+        PP_PLACEHOLDER.SLIDE_NUMBER: "slide number",
+    }.get(ph_type, str(ph_type).split(" ")[0].lower())
+
+
+def layout_info(layout: Any) -> LayoutInfo:
+    types = [ph.placeholder_format.type for ph in layout.placeholders]
+    return LayoutInfo(
+        name=str(layout.name),
+        type=str(layout._element.get("type", "")),
+        placeholders=tuple(_ph_type_name(t) for t in types if t not in _FOOTERISH),
+        content_count=sum(1 for t in types if t in _CONTENT_TYPES),
+        has_title=any(t in _TITLE_TYPES for t in types),
+        has_ctr_title=PP_PLACEHOLDER.CENTER_TITLE in types,
+        has_subtitle=PP_PLACEHOLDER.SUBTITLE in types,
+    )
+
+
+def describe_layouts(prs: Any) -> list[str]:
+    """One line per layout (name and placeholder kinds), for error messages and `--help`."""
+    return [layout_info(layout).describe() for layout in all_layouts(prs)]
+
+
+def all_layouts(prs: Any) -> list[Any]:
+    """Layouts of every master, in order (a corporate template may have several masters)."""
+    return [layout for master in prs.slide_masters for layout in master.slide_layouts]
+
+
+def _fits_structure(role: str, info: LayoutInfo) -> bool:
+    if role == "title":
+        return info.has_ctr_title or (info.has_title and info.has_subtitle)
+    if not info.has_title or info.has_ctr_title:
+        return False
+    if role == "content":
+        return info.content_count == 1
+    if role == "two_content":
+        return info.content_count == 2
+    if role == "title_only":
+        return info.content_count == 0 and not info.has_subtitle
+    if role == "section":
+        return info.content_count <= 1
+    return False
+
+
+def _content_area(layout: Any) -> int:
+    return sum(
+        int(ph.width or 0) * int(ph.height or 0)
+        for ph in layout.placeholders
+        if ph.placeholder_format.type in _CONTENT_TYPES
+    )
+
+
+def _by_structure(role: str, layouts: list[Any]) -> Any | None:
+    infos = [(layout, layout_info(layout)) for layout in layouts]
+    candidates = [lay for lay, info in infos if _fits_structure(role, info)]
+    if role == "section":
+        # "title + body" also describes a plain content layout: only a name that says
+        # section/divider makes it one.
+        candidates = [lay for lay in candidates if _SECTION_WORDS.search(str(lay.name))]
+    if role == "content" and candidates:
+        # Prefer the layout with the biggest body: "Title + small caption" layouts exist.
+        return max(candidates, key=_content_area)
+    return candidates[0] if candidates else None
+
+
+def find_layouts(
+    prs: Any,
+    roles: Iterable[str] = ROLES,
+    names: Mapping[str, str] | None = None,
+    *,
+    template_label: str = "template",
+) -> LayoutMatch:
+    """Pick a layout for each role in `roles`.
+
+    Order of evidence, strongest first: a name given by the user (config or deck spec; a name
+    that does not exist is an error, since silently ignoring a typo would restyle the deck);
+    the standard PowerPoint name; the layout's declared `type` (PowerPoint keeps it when a
+    corporate designer renames "Title and Content" to "Body"); and last the placeholders it
+    holds. A role still unmatched falls back to a close one (`FALLBACKS`, reported), else a
+    `TemplateError` lists every layout found so the user can name the right one.
+    """
+    layouts = all_layouts(prs)
+    by_name: dict[str, Any] = {}
+    for layout in layouts:
+        by_name.setdefault(str(layout.name).strip().casefold(), layout)
+    wanted = list(dict.fromkeys(roles))
+    user = dict(names or {})
+    unknown_roles = sorted(set(user) - set(ROLES))
+    if unknown_roles:
+        raise TemplateError(
+            f"unknown layout role(s) {', '.join(unknown_roles)}; roles are {', '.join(ROLES)}"
+        )
+    match = LayoutMatch()
+
+    def direct(role: str) -> tuple[Any, str] | None:
+        if role in user:
+            found = by_name.get(user[role].strip().casefold())
+            if found is None:
+                raise TemplateError(
+                    f"{template_label}: no layout named '{user[role]}' (asked for the '{role}' "
+                    f"role). Layouts found: {'; '.join(describe_layouts(prs))}"
+                )
+            return found, "name (configured)"
+        for default in DEFAULT_LAYOUT_NAMES[role]:
+            found = by_name.get(default.casefold())
+            if found is not None and _fits_structure(role, layout_info(found)):
+                return found, "name"
+        typed = [
+            lay
+            for lay in layouts
+            if lay._element.get("type") in _LAYOUT_TYPES[role]
+            and _fits_structure(role, layout_info(lay))
+        ]
+        if typed:
+            return typed[0], "layout type"
+        structural = _by_structure(role, layouts)
+        if structural is not None:
+            return structural, "placeholders"
+        return None
+
+    found_direct = {role: direct(role) for role in set(wanted) | {r for w in wanted for r in FALLBACKS[w]}}
+    for role in wanted:
+        hit = found_direct.get(role)
+        if hit is not None:
+            match.layouts[role], match.how[role] = hit
+            continue
+        for alt in FALLBACKS[role]:
+            alt_hit = found_direct.get(alt)
+            if alt_hit is not None:
+                match.layouts[role] = alt_hit[0]
+                match.how[role] = f"fallback to {alt}"
+                match.fallbacks[role] = alt
+                break
+        else:
+            raise TemplateError(
+                f"{template_label}: no layout for the '{role}' role ({_ROLE_NEEDS[role]}). "
+                f"Layouts found: {'; '.join(describe_layouts(prs))}. Name one in the config "
+                f"(pptx layouts: {{{role}: <layout name>}})."
+            )
+    return match
+
+
+# --------------------------------------------------------------------------- slides
+
+
+def remove_all_slides(prs: Any) -> int:
+    """Delete every slide the template ships with; returns how many.
+
+    Removing only the `sldId` leaves an orphan relationship and part that PowerPoint "repairs";
+    so the relationship is dropped too (python-pptx then never writes the part, its notes or its
+    media), and PowerPoint 2010 sections and custom shows that name a removed slide are cleaned.
+    """
+    pres = prs.part._element
+    sld_id_lst = pres.find(qn("p:sldIdLst"))
+    if sld_id_lst is None:
+        return 0
+    removed_ids: set[str] = set()
+    count = 0
+    for sld_id in list(sld_id_lst):
+        rid = sld_id.get(qn("r:id"))
+        removed_ids.add(str(sld_id.get("id")))
+        sld_id_lst.remove(sld_id)
+        if rid and rid in prs.part.rels:
+            prs.part.drop_rel(rid)
+        count += 1
+    cust = pres.find(qn("p:custShowLst"))
+    if cust is not None:
+        pres.remove(cust)  # custom shows list slides by rId; all of them are gone
+    for sect in pres.iter(f"{{{NS['p14']}}}sectionLst"):
+        ext = sect.getparent()
+        if ext is not None and ext.getparent() is not None:
+            ext.getparent().remove(ext)
+    for ext_lst in pres.findall(qn("p:extLst")):
+        if len(ext_lst) == 0:
+            pres.remove(ext_lst)
+    return count
+
+
+def delete_shape(shape: Any) -> None:
+    el = shape._element
+    el.getparent().remove(el)
+
+
+def remove_empty_placeholders(slide: Any) -> int:
+    """Drop placeholders left without text, so PowerPoint does not show "Click to add text".
+
+    Pictures, tables and charts are kept; a text placeholder counts as empty when its text is
+    only whitespace.
+    """
+    removed = 0
+    for shape in list(slide.placeholders):
+        if shape.placeholder_format.type in (PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.FOOTER,
+                                             PP_PLACEHOLDER.DATE):
+            if shape.has_text_frame and (shape.text_frame.text.strip() or _has_field(shape)):
+                continue
+        if shape.has_text_frame and not shape.text_frame.text.strip() and not _has_field(shape):
+            delete_shape(shape)
+            removed += 1
+    return removed
+
+
+def _has_field(shape: Any) -> bool:
+    return bool(shape._element.findall(".//" + qn("a:fld")))
+
+
+def layout_placeholder(layout: Any, ph_type: Any) -> Any | None:
+    for ph in layout.placeholders:
+        if ph.placeholder_format.type == ph_type:
+            return ph
+    return None
+
+
+def add_footer_placeholders(slide: Any, number: int, footer_text: str | None) -> bool:
+    """Put the layout's slide-number (and footer) placeholders on `slide`.
+
+    PowerPoint draws master/layout footers only where a slide carries its own copy of the
+    placeholder (that is what "Insert > Slide number" does); python-pptx's `add_slide` leaves
+    them out. The copy holds only the `ph` reference and a field, so the position and style
+    still come from the template. Returns whether a slide number was added.
+    """
+    layout = slide.slide_layout
+    added = False
+    for ph_type, text in ((PP_PLACEHOLDER.SLIDE_NUMBER, None), (PP_PLACEHOLDER.FOOTER, footer_text)):
+        source = layout_placeholder(layout, ph_type)
+        if source is None or (ph_type == PP_PLACEHOLDER.FOOTER and not text):
+            continue
+        sp = copy.deepcopy(source._element)
+        c_nv_pr = sp.find(".//" + qn("p:cNvPr"))
+        c_nv_pr.set("id", str(next_shape_id(slide)))
+        sp_pr = sp.find(qn("p:spPr"))
+        for child in list(sp_pr):
+            sp_pr.remove(child)  # inherit geometry and look from the layout
+        tx_body = sp.find(qn("p:txBody"))
+        for p in tx_body.findall(qn("a:p")):
+            tx_body.remove(p)
+        lst = tx_body.find(qn("a:lstStyle"))
+        if lst is not None:
+            for child in list(lst):
+                lst.remove(child)
+        if ph_type == PP_PLACEHOLDER.SLIDE_NUMBER:
+            para = etree.SubElement(tx_body, qn("a:p"))
+            fld = etree.SubElement(para, qn("a:fld"), id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}",
+                                   type="slidenum")
+            etree.SubElement(fld, qn("a:rPr"), lang="en-US")
+            etree.SubElement(fld, qn("a:t")).text = str(number)  # cached; viewers recompute
+            added = True
+        else:
+            para = etree.SubElement(tx_body, qn("a:p"))
+            run = etree.SubElement(para, qn("a:r"))
+            etree.SubElement(run, qn("a:rPr"), lang="en-US", dirty="0")
+            etree.SubElement(run, qn("a:t")).text = text
+        slide.shapes._spTree.append(sp)
+    return added
+
+
+def next_shape_id(slide: Any) -> int:
+    ids = [int(v) for v in slide.shapes._spTree.xpath("//@id") if str(v).isdigit()]
+    return max(ids, default=1) + 1
+
+
+# --------------------------------------------------------------------------- inherited values
+
+
+def _chain(shape: Any) -> list[Any]:
+    """The XML elements a placeholder inherits from: itself, layout, master placeholder."""
+    chain = [shape._element]
+    try:
+        layout_ph = shape._base_placeholder
+    except (AttributeError, KeyError):
+        layout_ph = None
+    if layout_ph is not None:
+        chain.append(layout_ph._element)
+        try:
+            master_ph = layout_ph._base_placeholder
+        except (AttributeError, KeyError):
+            master_ph = None
+        if master_ph is not None:
+            chain.append(master_ph._element)
+    return chain
+
+
+def _master_of(shape: Any) -> Any | None:
+    part = shape.part
+    for attr in ("slide_layout", "slide_master"):
+        obj = getattr(part, attr, None)
+        if obj is None:
+            continue
+        if attr == "slide_layout":
+            return obj.slide_master
+        return obj
+    return None
+
+
+def placeholder_font_size(shape: Any, level: int = 1) -> float | None:
+    """The point size text in this placeholder gets by inheritance (None when not set anywhere).
+
+    Looks in the placeholder's list style, its layout and master placeholders, then the master's
+    title or body text style; the renderer measures text at this size before shrinking it.
+    """
+    tag = f"a:lvl{level}pPr"
+    for el in _chain(shape):
+        found = el.find(f".//{qn('a:lstStyle')}/{qn(tag)}/{qn('a:defRPr')}")
+        if found is not None and found.get("sz"):
+            return int(found.get("sz")) / 100
+    master = _master_of(shape)
+    if master is None:
+        return None
+    is_title = shape.placeholder_format.type in _TITLE_TYPES
+    style = "p:titleStyle" if is_title else "p:bodyStyle"
+    found = master._element.find(f"{qn('p:txStyles')}/{qn(style)}/{qn(tag)}/{qn('a:defRPr')}")
+    if found is not None and found.get("sz"):
+        return int(found.get("sz")) / 100
+    return None
+
+
+def placeholder_is_bold(shape: Any) -> bool:
+    for el in _chain(shape):
+        found = el.find(f".//{qn('a:lstStyle')}/{qn('a:lvl1pPr')}/{qn('a:defRPr')}")
+        if found is not None and found.get("b") is not None:
+            return found.get("b") in ("1", "true")
+    master = _master_of(shape)
+    if master is not None and shape.placeholder_format.type in _TITLE_TYPES:
+        found = master._element.find(
+            f"{qn('p:txStyles')}/{qn('p:titleStyle')}/{qn('a:lvl1pPr')}/{qn('a:defRPr')}"
+        )
+        if found is not None:
+            return found.get("b") in ("1", "true")
+    return False
+
+
+def placeholder_insets(shape: Any) -> tuple[int, int, int, int]:
+    """Left, top, right, bottom text insets (EMU) in effect, defaulting to PowerPoint's."""
+    defaults = {"lIns": 91440, "tIns": 45720, "rIns": 91440, "bIns": 45720}
+    out: dict[str, int] = {}
+    for el in _chain(shape):
+        body_pr = el.find(f".//{qn('a:bodyPr')}")
+        if body_pr is None:
+            continue
+        for key in defaults:
+            if key not in out and body_pr.get(key) is not None:
+                out[key] = int(body_pr.get(key))
+    merged = {**defaults, **out}
+    return merged["lIns"], merged["tIns"], merged["rIns"], merged["bIns"]
+
+
+# --------------------------------------------------------------------------- theme
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A template's theme: scheme colours ("accent1" -> "#00796B") and the two font families."""
+
+    colours: dict[str, str]
+    major_font: str
+    minor_font: str
+
+
+def read_theme(prs: Any) -> Theme:
+    """Read colours and fonts from the first master's theme part.
+
+    System colours (`windowText`) resolve to their `lastClr`, which is what PowerPoint shows.
+    """
+    part = prs.slide_master.part.part_related_by(RT.THEME)
+    root = etree.fromstring(part.blob)
+    colours: dict[str, str] = {}
+    scheme = root.find(".//a:clrScheme", NS)
+    if scheme is not None:
+        for slot in scheme:
+            name = etree.QName(slot).localname
+            srgb = slot.find("a:srgbClr", NS)
+            sys_clr = slot.find("a:sysClr", NS)
+            value = None
+            if srgb is not None:
+                value = srgb.get("val")
+            elif sys_clr is not None:
+                value = sys_clr.get("lastClr")
+            if value and re.fullmatch(r"[0-9A-Fa-f]{6}", value):
+                colours[name] = "#" + value.upper()
+    major = root.find(".//a:fontScheme/a:majorFont/a:latin", NS)
+    minor = root.find(".//a:fontScheme/a:minorFont/a:latin", NS)
+    return Theme(
+        colours=colours,
+        major_font=(major.get("typeface") if major is not None else "") or "Arial",
+        minor_font=(minor.get("typeface") if minor is not None else "") or "Arial",
+    )
+
+
+def theme_palette(theme: Theme) -> dict[str, str]:
+    """Palette entries for `ChartStyle.with_palette` from a user template's theme.
+
+    accent1/accent2/accent3 are the brand's primary, secondary and highlight colours in
+    practically every corporate theme, dk1/lt1 its text and background; greys (reference,
+    muted, subtle text) stay from style.yaml because themes rarely define good neutrals.
+    """
+    mapping = {"primary": "accent1", "secondary": "accent2", "accent": "accent3",
+               "text": "dk1", "background": "lt1"}
+    return {key: theme.colours[slot] for key, slot in mapping.items() if slot in theme.colours}
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def set_core_properties(
+    prs: Any,
+    *,
+    title: str,
+    author: str,
+    subject: str = "",
+    keywords: Iterable[str] = (),
+    when: datetime | None = None,
+) -> None:
+    """Overwrite every core property the template or python-pptx left behind.
+
+    python-pptx's default carries "python-pptx" in the description, its author's name as last
+    editor and a 2013 date; a corporate template carries its designer's. Dates are UTC.
+    """
+    stamp = (when or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    stamp = stamp.replace(microsecond=0)
+    cp = prs.core_properties
+    cp.title = title[:255]
+    cp.author = author[:255]
+    cp.last_modified_by = author[:255]
+    cp.subject = subject[:255]
+    cp.keywords = ", ".join(keywords)[:255]
+    cp.comments = ""
+    cp.category = "Quarterly business review"
+    cp.content_status = ""
+    cp.identifier = ""
+    cp.language = ""
+    cp.version = ""
+    cp.revision = 1
+    cp.created = stamp
+    cp.modified = stamp
+    cp.last_printed = stamp
+
+
+def set_app_properties(prs: Any, application: str = "deckgen") -> None:
+    """Name deckgen as the application and drop stale counts a template's app.xml carries."""
+    for rel in prs.part.package._rels.values():
+        if rel.reltype != RT.EXTENDED_PROPERTIES or rel.is_external:
+            continue
+        part = rel.target_part
+        ns = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+        try:
+            root = etree.fromstring(part.blob)
+        except etree.XMLSyntaxError:
+            return
+        for tag in ("Application", "Company", "Manager", "Template"):
+            el = root.find(f"{{{ns}}}{tag}")
+            if el is not None:
+                el.text = application if tag == "Application" else ""
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# --------------------------------------------------------------------------- text XML helpers
+
+
+def _rpr(run: Any) -> Any:
+    return run._r.get_or_add_rPr()
+
+
+def set_highlight(run: Any, hex_colour: str) -> None:
+    """Text highlight (PowerPoint 2019+, LibreOffice 7+); older viewers just omit it."""
+    r_pr = _rpr(run)
+    for old in r_pr.findall(qn("a:highlight")):
+        r_pr.remove(old)
+    hl = etree.Element(qn("a:highlight"))
+    etree.SubElement(hl, qn("a:srgbClr"), val=hex_colour.lstrip("#").upper())
+    # Schema order: ln, fill, effect, highlight, uLnTx/uLn, uFillTx/uFill, latin, ea, cs, sym...
+    after = {qn("a:ln"), qn("a:noFill"), qn("a:solidFill"), qn("a:gradFill"), qn("a:blipFill"),
+             qn("a:pattFill"), qn("a:grpFill"), qn("a:effectLst"), qn("a:effectDag")}
+    index = 0
+    for i, child in enumerate(r_pr):
+        if child.tag in after:
+            index = i + 1
+    r_pr.insert(index, hl)
+
+
+def set_bullet(paragraph: Any, char: str | None, *, indent_emu: int = 0, margin_emu: int = 0,
+               colour: str | None = None) -> None:
+    """A character bullet (or explicitly none) with hanging indent; python-pptx has no API."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    for tag in ("a:buClrTx", "a:buClr", "a:buSzTx", "a:buSzPct", "a:buSzPts", "a:buFontTx",
+                "a:buFont", "a:buNone", "a:buAutoNum", "a:buChar", "a:buBlip"):
+        for old in p_pr.findall(qn(tag)):
+            p_pr.remove(old)
+    p_pr.set("marL", str(margin_emu))
+    p_pr.set("indent", str(-indent_emu if char else 0))
+    # Bullet elements go after lnSpc/spcBef/spcAft and before tabLst/defRPr.
+    anchor = None
+    for tag in ("a:tabLst", "a:defRPr", "a:extLst"):
+        anchor = p_pr.find(qn(tag))
+        if anchor is not None:
+            break
+    new: list[Any] = []
+    if char:
+        if colour:
+            clr = etree.Element(qn("a:buClr"))
+            etree.SubElement(clr, qn("a:srgbClr"), val=colour.lstrip("#").upper())
+            new.append(clr)
+        new.append(etree.Element(qn("a:buFont"), typeface="Arial"))
+        new.append(etree.Element(qn("a:buChar"), char=char))
+    else:
+        new.append(etree.Element(qn("a:buNone")))
+    for el in new:
+        if anchor is not None:
+            anchor.addprevious(el)
+        else:
+            p_pr.append(el)
+
+
+def set_spacing(paragraph: Any, *, before_pt: float = 0, after_pt: float = 0,
+                line_pct: float | None = None) -> None:
+    """Paragraph spacing in points (python-pptx's setters exist but order lnSpc oddly in 1.0)."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    for tag in ("a:lnSpc", "a:spcBef", "a:spcAft"):
+        for old in p_pr.findall(qn(tag)):
+            p_pr.remove(old)
+    els = []
+    if line_pct is not None:
+        ln = etree.Element(qn("a:lnSpc"))
+        etree.SubElement(ln, qn("a:spcPct"), val=str(int(line_pct * 1000)))
+        els.append(ln)
+    for tag, value in (("a:spcBef", before_pt), ("a:spcAft", after_pt)):
+        el = etree.Element(qn(tag))
+        etree.SubElement(el, qn("a:spcPts"), val=str(int(value * 100)))
+        els.append(el)
+    for el in reversed(els):
+        p_pr.insert(0, el)
+
+
+def set_cell_border(cell: Any, sides: str, width_emu: int, hex_colour: str | None) -> None:
+    """Borders on a table cell (`sides` from "LRTB"); None colour = no line.
+
+    Tables use the "No Style, No Grid" table style, so rules drawn here are the only ones.
+    """
+    tc_pr = cell._tc.get_or_add_tcPr()
+    for side in "LRTB":
+        tag = qn(f"a:ln{side}")
+        if side not in sides:
+            continue
+        for old in tc_pr.findall(tag):
+            tc_pr.remove(old)
+        ln = etree.Element(tag, w=str(width_emu), cap="flat", cmpd="sng", algn="ctr")
+        if hex_colour is None:
+            etree.SubElement(ln, qn("a:noFill"))
+        else:
+            fill = etree.SubElement(ln, qn("a:solidFill"))
+            etree.SubElement(fill, qn("a:srgbClr"), val=hex_colour.lstrip("#").upper())
+            etree.SubElement(ln, qn("a:prstDash"), val="solid")
+        # lnL, lnR, lnT, lnB must precede any fill in tcPr, in that order.
+        order = [qn("a:lnL"), qn("a:lnR"), qn("a:lnT"), qn("a:lnB")]
+        pos = 0
+        for i, child in enumerate(tc_pr):
+            if child.tag in order and order.index(child.tag) < order.index(tag):
+                pos = i + 1
+        tc_pr.insert(pos, ln)
+
+
+NO_GRID_TABLE_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"
+
+
+def set_table_style(table: Any, style_id: str = NO_GRID_TABLE_STYLE) -> None:
+    """Use a plain table style so cell fills and rules drawn by deckgen are the only styling."""
+    tbl_pr = table._tbl.tblPr
+    for old in tbl_pr.findall(qn("a:tableStyleId")):
+        tbl_pr.remove(old)
+    el = etree.SubElement(tbl_pr, qn("a:tableStyleId"))
+    el.text = style_id
+    tbl_pr.set("firstRow", "1")
+    tbl_pr.set("bandRow", "0")
+
+
+def set_dash(shape: Any, dash: str = "dash") -> None:
+    ln = shape.line._get_or_add_ln()
+    for old in ln.findall(qn("a:prstDash")):
+        ln.remove(old)
+    el = etree.Element(qn("a:prstDash"), val=dash)
+    fill = ln.find(qn("a:solidFill"))
+    if fill is not None:
+        fill.addnext(el)
+    else:
+        ln.insert(0, el)
+
+
+def set_shape_name(shape: Any, name: str) -> None:
+    shape._element.find(".//" + qn("p:cNvPr")).set("name", name[:250])
+
+
+def save(prs: Any, out: Path | str | IO[bytes]) -> None:
+    prs.save(str(out) if isinstance(out, Path) else out)
