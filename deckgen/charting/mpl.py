@@ -397,16 +397,22 @@ class _Frame:
                             linespacing=1.1)
 
     def axis_titles(self, left: float, bottom: float, right: float, top: float) -> None:
-        """x_label centred under the plot at the bottom edge, y_label rotated at the left edge."""
+        """x_label centred under the plot at the bottom edge, y_label rotated at the left edge.
+
+        Each is shortened with an ellipsis rather than allowed past the plot it names.
+        """
         colour = self.style.palette.subtle_text
+        plot_w, plot_h = self.w - left - right, self.h - top - bottom
         if self.spec.x_label:
-            centre = (left + (self.w - right)) / 2
-            self.fig.text(centre / self.w, EDGE / self.h, self.spec.x_label, ha="center",
-                          va="bottom", fontsize=self.label, color=colour)
+            text = self.fit(self.spec.x_label, plot_w, self.label, 1)
+            centre = left + plot_w / 2
+            self.fig.text(centre / self.w, EDGE / self.h, text, ha="center", va="bottom",
+                          fontsize=self.label, color=colour)
         if self.spec.y_label:
-            centre = (bottom + (self.h - top)) / 2
-            self.fig.text(EDGE / self.w, centre / self.h, self.spec.y_label, ha="left",
-                          va="center", rotation=90, fontsize=self.label, color=colour)
+            text = self.fit(self.spec.y_label, plot_h + top * 0.5, self.label, 1)
+            centre = bottom + plot_h / 2
+            self.fig.text(EDGE / self.w, centre / self.h, text, ha="left", va="center",
+                          rotation=90, fontsize=self.label, color=colour)
 
     def no_data(self, ax: Axes) -> None:
         ax.text(
@@ -512,25 +518,24 @@ def _draw_columns(fr: _Frame, top: float) -> None:
     k = len(values)
 
     if kind == "stacked_bar":
-        pos = [sum(v for v in col if v is not None and v > 0) for col in zip(*values, strict=True)]
-        neg = [sum(v for v in col if v is not None and v < 0) for col in zip(*values, strict=True)]
+        cols = list(zip(*values, strict=True))
+        pos = [sum(v for v in col if v is not None and v > 0) for col in cols]
+        neg = [sum(v for v in col if v is not None and v < 0) for col in cols]
         lo, hi = min([0.0, *neg]), max([0.0, *pos])
     else:
         known = [v for vals in values for v in vals if v is not None]
         lo, hi = min([0.0, *known]), max([0.0, *known])
     has_data = any(v is not None for vals in values for v in vals)
 
-    # --- margins (points), from measured text
+    # --- margins (points), from measured text, before anything is drawn
     if k > 1:
-        handles = [_legend_handle(s, c, style, kind) for s, c in zip(spec.series, colours,
-                                                                      strict=True)]
-        top = fr.legend(handles, [s.name for s in spec.series], top)
+        top = fr.legend(list(zip(spec.series, colours, strict=True)), top, kind == "line")
     top += fr.height(fr.tick) / 2  # the top tick label is centred on its gridline
-    est_plot_h = fr.h - top - EDGE - 2 * fr.height(fr.tick) - (fr.height(fr.label) if
-                                                                 spec.x_label else 0)
+    est_plot_h = fr.h - top - EDGE - 2 * fr.height(fr.tick)
+    if spec.x_label:
+        est_plot_h -= fr.height(fr.label)
     ticks, tick_labels = _value_ticks(spec, lo, hi, est_plot_h)
-    tick_w = max(fr.width(t, fr.tick) for t in tick_labels)
-    left = EDGE + tick_w + TICK_PAD
+    left = EDGE + max(fr.width(t, fr.tick) for t in tick_labels) + TICK_PAD
     if spec.y_label:
         left += fr.height(fr.label) + LABEL_PAD
     right = EDGE
@@ -551,23 +556,25 @@ def _draw_columns(fr: _Frame, top: float) -> None:
             )
             slot_est = (fr.w - left - EDGE - need) / max(n - 1 + 2 * x_pad, 1)
             right = EDGE + max(0.0, need - x_pad * slot_est)
+    else:
+        # Half the last category label may hang past the last slot's centre.
+        right = EDGE
 
     plot_w = fr.w - left - right
     slot = plot_w / max(n - 1 + 2 * x_pad, 1)
     cat_labels, cat_lines = _fit_categories(fr, spec.categories, slot, thin=kind == "line")
-    bottom = EDGE + cat_lines * fr.height(fr.tick) + TICK_PAD
+    bottom = EDGE + fr.height(fr.tick, cat_lines) + TICK_PAD
     if spec.x_label:
         bottom += fr.height(fr.label) + LABEL_PAD
     plot_h = fr.h - top - bottom
 
     ax = fr.axes(left, bottom, right, top)
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     ax.spines["left"].set_visible(False)
     ax.spines["bottom"].set_color(pal.subtle_text)
-    if style.chart.grid:
-        ax.yaxis.grid(True)
-    x = np.arange(n, dtype=float)
 
-    # --- value labels and their room
+    # --- limits: from 0 (or the lowest negative) with room above the top value for its label
     value_size = fr.label if k == 1 else fr.tick
     if kind == "line":
         room = max(style.chart.marker_size / 2 + 2, fr.height(fr.label) / 2)
@@ -578,33 +585,21 @@ def _draw_columns(fr: _Frame, top: float) -> None:
     if lo < 0 and kind != "line":
         y_bottom = min(ticks[0], lo - (y_top - lo) * min(room / max(plot_h, 1.0), 0.45))
     ax.set_ylim(y_bottom, y_top)
-    ax.set_yticks(ticks, tick_labels)
     ax.set_xlim(-x_pad, n - 1 + x_pad)
-    ax.set_xticks(x, cat_labels)
+    fr.value_axis(ax, ticks, tick_labels, horizontal=False)
+    fr.category_axis(ax, cat_labels, horizontal=False)
+    fr.axis_titles(left, bottom, right, top)
     if lo < 0:
         ax.axhline(0, color=pal.subtle_text, linewidth=0.8, zorder=2)
-    if spec.x_label:
-        ax.set_xlabel(spec.x_label)
-    if spec.y_label:
-        ax.set_ylabel(spec.y_label)
 
     if kind == "line":
         _plot_lines(fr, ax, values, colours, last_labels)
     elif kind == "bar":
-        _plot_bars(fr, ax, values, colours, slot, plot_h, y_top - y_bottom, value_size)
+        _plot_bars(fr, ax, values, colours, slot, value_size)
     else:
         _plot_stacks(fr, ax, values, colours, slot, plot_h, y_top - y_bottom, value_size)
     if not has_data:
         fr.no_data(ax)
-
-
-def _legend_handle(s: Series, colour: str, style: ChartStyle, kind: str) -> Any:
-    if kind != "line":
-        return Patch(facecolor=colour, edgecolor="none")
-    lw, ls, marker = _line_look(s, style)
-    return Line2D([], [], color=colour, linewidth=lw, linestyle=ls, marker=marker,
-                  markersize=style.chart.marker_size * 0.8,
-                  markeredgecolor=style.palette.background)
 
 
 def _line_look(s: Series, style: ChartStyle) -> tuple[float, Any, str]:
@@ -666,8 +661,6 @@ def _plot_bars(
     values: list[tuple[float | None, ...]],
     colours: Sequence[str],
     slot: float,
-    plot_h: float,
-    span: float,
     value_size: float,
 ) -> None:
     spec, style = fr.spec, fr.style
@@ -684,6 +677,8 @@ def _plot_bars(
         value_size = max(fr.tick - 1.5, 6.5)
         widest = max((fr.width(t, value_size) for row in labels for t in row), default=0.0)
         only_primary = widest > bar_pt + 2
+        if only_primary:  # the customer's label may overhang its neighbours' unlabelled bars
+            value_size = fr.tick
     no_data_text = NO_DATA if fr.width(NO_DATA, fr.tick - 1) <= slot * group else "–"
     for i, (vals, colour) in enumerate(zip(values, colours, strict=True)):
         offset = (i - (k - 1) / 2) * width
@@ -774,43 +769,36 @@ def _draw_barh(fr: _Frame, top: float) -> None:
     lo, hi = min([0.0, *known]), max([0.0, *known])
 
     if k > 1:
-        handles = [Patch(facecolor=c, edgecolor="none") for c in colours]
-        top = fr.legend(handles, [s.name for s in spec.series], top)
+        top = fr.legend(list(zip(spec.series, colours, strict=True)), top, lines=False)
     else:
         top += 2.0
-    cat_room = fr.w * 0.38
-    cats = [fr.fit(c, cat_room, fr.tick, 2) for c in spec.categories]
-    cat_w = max(fr.width(c, fr.tick) for c in cats)
-    left = EDGE + cat_w + TICK_PAD
+    cats = [fr.fit(c, fr.w * 0.38, fr.tick, 2) for c in spec.categories]
+    left = EDGE + max(fr.width(c, fr.tick) for c in cats) + TICK_PAD
     if spec.y_label:
         left += fr.height(fr.label) + LABEL_PAD
     bottom = EDGE + fr.height(fr.tick) + TICK_PAD
     if spec.x_label:
         bottom += fr.height(fr.label) + LABEL_PAD
-    est_w = fr.w - left - EDGE
-    ticks, tick_labels = _value_ticks(spec, lo, hi, est_w * 0.8)
-    right = EDGE + fr.width(tick_labels[-1], fr.tick) / 2
+    ticks, tick_labels = _value_ticks(spec, lo, hi, (fr.w - left - EDGE) * 0.8)
+    right = EDGE + fr.width(tick_labels[-1], fr.tick) / 2  # last tick label is centred
     plot_w = fr.w - left - right
     plot_h = fr.h - top - bottom
 
     ax = fr.axes(left, bottom, right, top)
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     ax.spines["bottom"].set_visible(False)
     ax.spines["left"].set_color(pal.subtle_text)
-    if style.chart.grid:
-        ax.xaxis.grid(True)
 
     value_size = fr.label if k == 1 else fr.tick
     labels = [[format_label(v, spec) if v is not None else "" for v in vals] for vals in values]
     widest = max((fr.width(t, value_size) for row in labels for t in row), default=0.0)
     x_top = _headroom(lo, hi, ticks[-1], VALUE_OFFSET + widest + 2, plot_w)
     ax.set_xlim(ticks[0], x_top)
-    ax.set_xticks(ticks, tick_labels)
     ax.set_ylim(n - 0.5, -0.5)  # first category on top
-    ax.set_yticks(np.arange(n, dtype=float), cats)
-    if spec.x_label:
-        ax.set_xlabel(spec.x_label)
-    if spec.y_label:
-        ax.set_ylabel(spec.y_label)
+    fr.value_axis(ax, ticks, tick_labels, horizontal=True)
+    fr.category_axis(ax, cats, horizontal=True)
+    fr.axis_titles(left, bottom, right, top)
 
     slot = plot_h / n
     group = min(style.chart.bar_width, k * MAX_BARH_PT / max(slot, 1.0))
