@@ -181,6 +181,16 @@ def _line_width(text: str, family: str, size: float, bold: bool) -> float:
     return float(width) * 72.0 / _MEASURE_DPI
 
 
+@lru_cache(maxsize=64)
+def _ascent(family: str, size: float) -> float:
+    """Height above the baseline of capitals, digits and ascenders, in points."""
+    prop = FontProperties(family=[family], size=size)
+    _, height, descent = _measure_renderer().get_text_width_height_descent(
+        "0Xbdfhkl", prop, ismath=False
+    )
+    return float(height - descent) * 72.0 / _MEASURE_DPI
+
+
 def _rc(style: ChartStyle, family: str) -> dict[str, Any]:
     p, f = style.palette, style.fonts
     return {
@@ -366,10 +376,10 @@ class _Frame:
         if self.style.chart.grid and grid:
             if horizontal:
                 ax.vlines(grid, 0, 1, transform=grid_t, colors=pal.muted, linewidth=0.7,
-                          zorder=0.5)
+                          zorder=0.5, clip_on=False)
             else:
                 ax.hlines(grid, 0, 1, transform=grid_t, colors=pal.muted, linewidth=0.7,
-                          zorder=0.5)
+                          zorder=0.5, clip_on=False)
         for t, text in zip(ticks, labels, strict=True):
             if horizontal:
                 ax.text(t, 0, text, transform=label_t, ha="center", va="top",
@@ -385,14 +395,17 @@ class _Frame:
             t = offset_copy(ax.get_yaxis_transform(), fig=self.fig, x=-TICK_PAD, units="points")
             for j, text in enumerate(labels):
                 if text:
-                    ax.text(0, j, text, transform=t, ha="right", va="center",
+                    ax.text(0, j, text, transform=t, ha="right", va="center_baseline",
                             multialignment="right", fontsize=self.tick, color=colour,
                             linespacing=1.1)
         else:
-            t = offset_copy(ax.get_xaxis_transform(), fig=self.fig, y=-TICK_PAD, units="points")
+            # Baseline-aligned: "top" alignment follows each label's tallest glyph, so
+            # "Feb" (ascender b) and "Oct" would sit a pixel or two apart.
+            drop = TICK_PAD + _ascent(self.family, self.tick)
+            t = offset_copy(ax.get_xaxis_transform(), fig=self.fig, y=-drop, units="points")
             for j, text in enumerate(labels):
                 if text:
-                    ax.text(j, 0, text, transform=t, ha="center", va="top",
+                    ax.text(j, 0, text, transform=t, ha="center", va="baseline",
                             multialignment="center", fontsize=self.tick, color=colour,
                             linespacing=1.1)
 
@@ -848,7 +861,7 @@ def _draw_gauge(fr: _Frame, top: float) -> None:
     cap_h = fr.height(fr.label) + 2 if caption else 0.0
     avail_w = fr.w - 2 * EDGE
     avail_h = fr.h - top - EDGE - under - cap_h
-    r = max(min(avail_w / 2, avail_h), 10.0)
+    r = max(min(avail_w / 2, avail_h, fr.w * 0.36), 10.0)  # a dial, not a wall of colour
     box_w, box_h = 2 * r, r + under + cap_h
     left = (fr.w - box_w) / 2
     bottom = EDGE + max(0.0, (fr.h - top - EDGE - box_h) / 2)
@@ -857,7 +870,7 @@ def _draw_gauge(fr: _Frame, top: float) -> None:
     ax.set_ylim(-(under + cap_h) / r, 1)
     ax.set_axis_off()
 
-    ring = 0.27
+    ring = 0.22
     ax.add_patch(Wedge((0, 0), 1, 0, 180, width=ring, facecolor=pal.muted, edgecolor="none"))
     if value is not None:
         frac = min(max(value / vmax, 0.0), 1.0)
@@ -866,7 +879,7 @@ def _draw_gauge(fr: _Frame, top: float) -> None:
                                edgecolor="none"))
     number = format_label(value, spec) if value is not None else NO_DATA
     inner = (1 - ring) * r
-    size = min(fr.style.fonts.title_size * 3.0, inner * 0.62)
+    size = min(fr.style.fonts.title_size * 4.0, inner * 0.55)
     if value is None:
         size = min(fr.label * 1.4, size)
     while size > fr.label and fr.width(number, size, bold=True) > inner * 1.5:

@@ -1,0 +1,868 @@
+"""Drawing the deck model's blocks (KPI tiles, score, chart, table, text) on a python-pptx slide.
+
+Every block has a measure step (how tall it wants to be at a width) and a draw step (into a
+rectangle the arranger gives it), so `pptx.py` can stack blocks in a template's body region and
+split a table onto a continuation slide. All text is sized with real font metrics
+(`pptx_text`), never left to autofit. Colours come from the ChartStyle, which carries a user
+template's theme colours when one is used.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from PIL import Image
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.util import Emu, Pt
+
+from deckgen.charting.style import ChartStyle
+from deckgen.model.deck import (
+    MISSING_OPEN,
+    PLACEHOLDER_CLOSE,
+    PLACEHOLDER_OPEN,
+    Cell,
+    ChartBlock,
+    ChartSpec,
+    KpiBlock,
+    Paragraph,
+    ScoreBlock,
+    Status,
+    TableBlock,
+    TextBlock,
+)
+from deckgen.render import pptx_template as tpl
+from deckgen.render.pptx_text import (
+    EMU_PER_IN,
+    LINE_HEIGHT,
+    Face,
+    ParaSpec,
+    Token,
+    emu_from_pt,
+    fit,
+    pt,
+    text_height as measure_height,
+    truncate_to_lines,
+    wrap,
+)
+
+IN = EMU_PER_IN
+ARROWS = {"up": "▲", "down": "▼", "flat": "►"}
+MARKER_RE = re.compile(
+    "(" + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN)) + r").*?"
+    + re.escape(PLACEHOLDER_CLOSE),
+    re.DOTALL,
+)
+_NUMERIC = re.compile(
+    r"^[\s+\-−±~≈<>]*[$€£¥₹]?\s?[A-Z]{0,3}\s?[$€£¥₹]?\s?\d[\d.,\s\u00a0\u202f]*"
+    r"\s?(%|[KkMmBb]|pts?|h|x|×|d|days?|/100)?\s?[$€£¥₹]?$"
+)
+_DASHES = {"–", "—", "-", ""}
+
+
+# --------------------------------------------------------------------------- basics
+
+
+def clean(text: str) -> str:
+    """Make any string safe for the pptx writer (see /work/shared/pitfalls.md).
+
+    The deck builder already cleans at the boundary; this is the renderer's own guard so a
+    stray control character shows as nothing instead of `_x001B_`, and U+FFFE or a lone
+    surrogate cannot crash a batch.
+    """
+    text = unicodedata.normalize("NFC", text)
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if ch in "\t\n":
+            out.append(ch)
+        elif o < 32 or 0x7F <= o < 0xA0 or o in (0xFFFE, 0xFFFF) or 0xD800 <= o <= 0xDFFF:
+            continue
+        elif 0xE000 <= o <= 0xF8FF:
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def rgb(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+
+def mix(colour: str, other: str, t: float) -> str:
+    """`colour` blended toward `other` by `t` (0 = colour, 1 = other): tints for fills."""
+    a = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    b = [int(other.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b, strict=True))
+
+
+def luminance(colour: str) -> float:
+    r, g, b = (int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def on_colour(fill: str, dark: str) -> str:
+    """Readable text colour on `fill`: white on dark fills, the body text colour on light."""
+    return "#FFFFFF" if luminance(fill) < 0.6 else dark
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    def take_top(self, h: int, gap: int = 0) -> tuple[Rect, Rect]:
+        h = max(0, min(h, self.h))
+        top = Rect(self.x, self.y, self.w, h)
+        rest = Rect(self.x, self.y + h + gap, self.w, max(0, self.h - h - gap))
+        return top, rest
+
+    def split_columns(self, n: int, gap: int) -> list[Rect]:
+        w = (self.w - gap * (n - 1)) // n
+        return [Rect(self.x + i * (w + gap), self.y, w, self.h) for i in range(n)]
+
+
+@dataclass
+class Ctx:
+    """What every drawing function needs: fonts, colours, chart mode, caches and the report."""
+
+    style: ChartStyle
+    body_font: str
+    head_font: str
+    charts: Literal["image", "native"]
+    png_cache: dict[str, bytes]
+    note: Callable[[str], None]
+    markers: list[str] = field(default_factory=list)
+    charts_drawn: int = 0
+    charts_reused: int = 0
+
+    # Colours used across blocks, derived once from the style.
+    @property
+    def text(self) -> str:
+        return self.style.palette.text
+
+    @property
+    def subtle(self) -> str:
+        return self.style.palette.subtle_text
+
+    @property
+    def primary(self) -> str:
+        return self.style.palette.primary
+
+    @property
+    def rule(self) -> str:
+        return self.style.palette.muted
+
+    @property
+    def tile(self) -> str:
+        return mix(self.style.palette.primary, "#FFFFFF", 0.94)
+
+    def status(self, status: Status | None) -> str:
+        return self.style.status_colour(status or "grey")
+
+
+# --------------------------------------------------------------------------- text writing
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run to write: text, weight, and whether it is a `[[...]]` placeholder marker."""
+
+    text: str
+    bold: bool = False
+    placeholder: bool = False
+    colour: str | None = None
+
+
+def pieces_from_text(text: str, *, bold: bool = False, colour: str | None = None) -> list[Piece]:
+    """Split plain text so any `[[CSM: ...]]` marker inside it gets the placeholder style."""
+    text = clean(text)
+    out: list[Piece] = []
+    pos = 0
+    for m in MARKER_RE.finditer(text):
+        if m.start() > pos:
+            out.append(Piece(text[pos : m.start()], bold, False, colour))
+        out.append(Piece(m.group(0), True, True))
+        pos = m.end()
+    if pos < len(text) or not out:
+        out.append(Piece(text[pos:], bold, False, colour))
+    return out
+
+
+def pieces_from_paragraph(para: Paragraph) -> list[Piece]:
+    out: list[Piece] = []
+    for run in para.runs:
+        if run.placeholder is not None:
+            out.append(Piece(clean(run.placeholder.marker), True, True))
+        else:
+            out.extend(pieces_from_text(run.text, bold=run.bold))
+    return out
+
+
+def tokens(pieces: Sequence[Piece]) -> tuple[Token, ...]:
+    return tuple(Token(p.text, p.bold) for p in pieces)
+
+
+def write(ctx: Ctx, paragraph: Any, pieces: Sequence[Piece], size: float | None,
+          colour: str | None, *, font: str | None = None) -> None:
+    """Append runs to a python-pptx paragraph, styling placeholder markers unmistakably.
+
+    `size`/`colour` None inherit from the placeholder (a template's cover text colour).
+    """
+    for piece in pieces:
+        if not piece.text:
+            continue
+        run = paragraph.add_run()
+        run.text = piece.text
+        f = run.font
+        if size is not None:
+            f.size = Pt(size)
+        if font:
+            f.name = font
+        if piece.placeholder:
+            f.bold = True
+            f.color.rgb = rgb(ctx.style.placeholder.text)
+            tpl.set_highlight(run, ctx.style.placeholder.fill)
+            ctx.markers.append(piece.text)
+        else:
+            if piece.bold:
+                f.bold = True
+            if piece.colour or colour:
+                f.color.rgb = rgb(piece.colour or colour or "")
+
+
+def textbox(slide: Any, rect: Rect, *, anchor: Any = MSO_ANCHOR.TOP,
+            insets: tuple[float, float, float, float] = (0, 0, 0, 0), name: str = "") -> Any:
+    """A text box that never autofits (we size the text) and wraps at its width."""
+    shape = slide.shapes.add_textbox(Emu(rect.x), Emu(rect.y), Emu(rect.w), Emu(max(rect.h, 1)))
+    tf = shape.text_frame
+    tf.word_wrap = True
+    tf.auto_size = MSO_AUTO_SIZE.NONE
+    tf.vertical_anchor = anchor
+    tf.margin_left, tf.margin_top, tf.margin_right, tf.margin_bottom = (
+        Emu(int(v * IN)) for v in insets
+    )
+    if name:
+        tpl.set_shape_name(shape, name)
+    return shape
+
+
+def one_line(ctx: Ctx, slide: Any, rect: Rect, text: str, *, size: float, min_size: float,
+             colour: str, bold: bool = False, align: Any = PP_ALIGN.LEFT,
+             anchor: Any = MSO_ANCHOR.TOP, font: str | None = None, max_lines: int = 1,
+             name: str = "") -> Any:
+    """A short label/value: shrink to fit `max_lines` in the box, then truncate with "…"."""
+    family = font or ctx.body_font
+    pieces = pieces_from_text(text, bold=bold, colour=colour)
+    paras = [ParaSpec(tokens(pieces))]
+    width = pt(rect.w)
+    height = min(pt(rect.h), max_lines * size * LINE_HEIGHT + 0.5)
+    result = fit(paras, family, width, height, size, min_size, step=0.5)
+    if not result.fits:
+        markers = [m.group(0) for m in MARKER_RE.finditer(clean(text))]
+        if markers:
+            # Never cut a `[[...]]` marker (`deckgen check` must find it whole): show only the
+            # markers, as small as needed, over as many lines as the box holds.
+            pieces = [Piece(m, True, True) for m in markers]
+            lines = max(1, int(pt(rect.h) // (min_size * LINE_HEIGHT)))
+            result = fit([ParaSpec(tokens(pieces))], family, width, pt(rect.h), size,
+                         min(min_size, 7), step=0.5)
+            ctx.note(f"text around a placeholder dropped to fit: {clean(text)[:60]!r}")
+            del lines
+        else:
+            cut = truncate_to_lines(clean(text), family, result.size, width, max_lines, bold=bold)
+            if cut != clean(text):
+                ctx.note(f"text shortened to fit: {clean(text)[:60]!r}")
+            pieces = pieces_from_text(cut, bold=bold, colour=colour)
+    shape = textbox(slide, rect, anchor=anchor, name=name)
+    p = shape.text_frame.paragraphs[0]
+    p.alignment = align
+    tpl.set_spacing(p, line_pct=100)
+    write(ctx, p, pieces, result.size, colour, font=font)
+    return shape
+
+
+# --------------------------------------------------------------------------- KPI tiles
+
+TILE_H = int(1.42 * IN)
+TILE_GAP = int(0.18 * IN)
+TILE_MIN_W = int(1.85 * IN)
+
+
+def kpi_grid(block: KpiBlock, width: int) -> tuple[int, int]:
+    """(rows, per_row): one row when tiles can be at least TILE_MIN_W wide, else a grid."""
+    n = max(1, len(block.kpis))
+    rows = max(1, math.ceil(n * (TILE_MIN_W + TILE_GAP) / max(width + TILE_GAP, 1)))
+    rows = min(rows, n)
+    return rows, math.ceil(n / rows)
+
+
+def kpi_height(block: KpiBlock, width: int) -> int:
+    rows, _ = kpi_grid(block, width)
+    return rows * TILE_H + (rows - 1) * TILE_GAP
+
+
+def draw_kpis(ctx: Ctx, slide: Any, block: KpiBlock, rect: Rect) -> None:
+    rows, per_row = kpi_grid(block, rect.w)
+    tile_w = (rect.w - TILE_GAP * (per_row - 1)) // per_row
+    for i, kpi in enumerate(block.kpis):
+        r, c = divmod(i, per_row)
+        tile = Rect(rect.x + c * (tile_w + TILE_GAP), rect.y + r * (TILE_H + TILE_GAP), tile_w,
+                    TILE_H)
+        _kpi_tile(ctx, slide, kpi, tile)
+
+
+def _rounded(slide: Any, rect: Rect, fill: str, *, radius: float = 0.06, line: str | None = None,
+             name: str = "") -> Any:
+    shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Emu(rect.x), Emu(rect.y),
+                                   Emu(rect.w), Emu(rect.h))
+    shape.adjustments[0] = radius * IN / max(min(rect.w, rect.h), 1)
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = rgb(fill)
+    if line:
+        shape.line.color.rgb = rgb(line)
+        shape.line.width = Pt(1)
+    else:
+        shape.line.fill.background()
+    shape.shadow.inherit = False
+    if name:
+        tpl.set_shape_name(shape, name)
+    return shape
+
+
+def _rect_shape(slide: Any, rect: Rect, fill: str, name: str = "") -> Any:
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(rect.x), Emu(rect.y), Emu(rect.w),
+                                   Emu(rect.h))
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = rgb(fill)
+    shape.line.fill.background()
+    shape.shadow.inherit = False
+    if name:
+        tpl.set_shape_name(shape, name)
+    return shape
+
+
+def _trend_colour(ctx: Ctx, status: Status | None, direction: str | None) -> str:
+    if status:
+        return ctx.status(status)
+    return {"up": ctx.status("green"), "down": ctx.status("red")}.get(direction or "",
+                                                                     ctx.status("grey"))
+
+
+def _kpi_tile(ctx: Ctx, slide: Any, kpi: Any, tile: Rect) -> None:
+    _rounded(slide, tile, ctx.tile, name=f"KPI {clean(kpi.label)[:40]}")
+    pad = int(0.16 * IN)
+    if kpi.status:
+        _rect_shape(slide, Rect(tile.x, tile.y + int(0.16 * IN), int(0.06 * IN),
+                                tile.h - int(0.32 * IN)), ctx.status(kpi.status), "Status stripe")
+    inner = Rect(tile.x + pad, tile.y + int(0.12 * IN), tile.w - 2 * pad, tile.h - int(0.24 * IN))
+    label_r, rest = inner.take_top(int(0.4 * IN))
+    value_r, rest = rest.take_top(int(0.52 * IN))
+    one_line(ctx, slide, label_r, kpi.label, size=11, min_size=8.5, colour=ctx.subtle,
+             max_lines=2, anchor=MSO_ANCHOR.BOTTOM, name="KPI label")
+    one_line(ctx, slide, value_r, kpi.value, size=28, min_size=14, colour=ctx.text, bold=True,
+             anchor=MSO_ANCHOR.MIDDLE, font=ctx.head_font, name="KPI value")
+    if kpi.delta or kpi.note:
+        shape = textbox(slide, rest, name="KPI delta")
+        p = shape.text_frame.paragraphs[0]
+        pieces: list[Piece] = []
+        if kpi.delta:
+            arrow = ARROWS.get(kpi.direction or "", "")
+            colour = _trend_colour(ctx, kpi.status, kpi.direction)
+            pieces.append(Piece(f"{arrow} {clean(kpi.delta)}".strip(), True, False, colour))
+        if kpi.note:
+            pieces.extend(pieces_from_text(("  " if kpi.delta else "") + kpi.note,
+                                           colour=ctx.subtle))
+        paras = [ParaSpec(tokens(pieces))]
+        result = fit(paras, ctx.body_font, pt(rest.w), 2 * 11 * LINE_HEIGHT, 11, 8.5, step=0.5)
+        if not result.fits:
+            joined = "".join(pc.text for pc in pieces)
+            cut = truncate_to_lines(joined, ctx.body_font, result.size, pt(rest.w), 2)
+            first = pieces[0]
+            pieces = [Piece(cut, first.bold, False, first.colour)]
+        write(ctx, p, pieces, result.size, ctx.subtle)
+
+
+# --------------------------------------------------------------------------- score
+
+SCORE_H = int(1.8 * IN)
+SCORE_MAX_W = int(6.6 * IN)
+
+
+def draw_score(ctx: Ctx, slide: Any, block: ScoreBlock, rect: Rect) -> None:
+    w = min(rect.w, SCORE_MAX_W)
+    tile = Rect(rect.x, rect.y, w, min(rect.h, SCORE_H))
+    _rounded(slide, tile, ctx.tile, name=f"Score {clean(block.label)[:40]}")
+    band = ctx.status(block.status)
+    pad = int(0.2 * IN)
+    d = tile.h - 2 * pad
+    ring = slide.shapes.add_shape(MSO_SHAPE.DONUT, Emu(tile.x + pad), Emu(tile.y + pad), Emu(d),
+                                  Emu(d))
+    ring.adjustments[0] = 0.1
+    ring.fill.solid()
+    ring.fill.fore_color.rgb = rgb(band)
+    ring.line.fill.background()
+    ring.shadow.inherit = False
+    tpl.set_shape_name(ring, "Score ring")
+    inner = int(d * 0.74)
+    one_line(ctx, slide, Rect(tile.x + pad + (d - inner) // 2, tile.y + pad + (d - inner) // 2,
+                              inner, inner), block.value, size=34, min_size=14, colour=ctx.text,
+             bold=True, align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE, font=ctx.head_font,
+             name="Score value")
+    x = tile.x + pad + d + int(0.28 * IN)
+    col = Rect(x, tile.y + pad - int(0.02 * IN), tile.right - x - pad, d)
+    label_r, rest = col.take_top(int(0.34 * IN))
+    one_line(ctx, slide, label_r, block.label, size=15, min_size=11, colour=ctx.text, bold=True,
+             font=ctx.head_font, name="Score label")
+    pill_r, rest = rest.take_top(int(0.3 * IN), int(0.08 * IN))
+    band_name = {"green": "Green", "yellow": "Yellow", "red": "Red", "grey": "No data"}[
+        block.status or "grey"
+    ]
+    pill_w = int(pt_to_emu(Face(ctx.body_font, True).width(band_name, 11)) + 0.3 * IN)
+    pill = _rounded(slide, Rect(pill_r.x, pill_r.y, pill_w, pill_r.h), band, radius=0.15,
+                    name="Band")
+    tf = pill.text_frame
+    tf.margin_left = tf.margin_right = Emu(int(0.06 * IN))
+    tf.margin_top = tf.margin_bottom = Emu(0)
+    tf.vertical_anchor = MSO_ANCHOR.MIDDLE
+    tf.word_wrap = False
+    p = tf.paragraphs[0]
+    p.alignment = PP_ALIGN.CENTER
+    write(ctx, p, [Piece(band_name, True)], 11, on_colour(band, ctx.text))
+    if block.delta:
+        arrow = ARROWS.get(block.direction or "", "")
+        colour = _trend_colour(ctx, None, block.direction)
+        trend_r = Rect(pill_r.x + pill_w + int(0.16 * IN), pill_r.y,
+                       pill_r.right - pill_r.x - pill_w - int(0.16 * IN), pill_r.h)
+        one_line(ctx, slide, trend_r, f"{arrow} {block.delta}".strip(), size=13, min_size=9,
+                 colour=colour, bold=True, anchor=MSO_ANCHOR.MIDDLE, name="Score trend")
+    if block.caption:
+        one_line(ctx, slide, rest, block.caption, size=11, min_size=9, colour=ctx.subtle,
+                 max_lines=max(1, int(pt(rest.h) // (11 * LINE_HEIGHT))), name="Score caption")
+
+
+def pt_to_emu(points: float) -> int:
+    return emu_from_pt(points)
+
+
+# --------------------------------------------------------------------------- charts
+
+CHART_MIN_H = int(2.1 * IN)
+HEADLINE_SIZE = 14.0
+
+
+def headline_height(ctx: Ctx, text: str, width: int) -> tuple[float, int]:
+    """(font size, height) of a chart's "so what" headline: up to 3 lines, 14pt down to 11pt."""
+    paras = [ParaSpec(tokens(pieces_from_text(text, bold=True)))]
+    result = fit(paras, ctx.body_font, pt(width), 3 * HEADLINE_SIZE * LINE_HEIGHT, HEADLINE_SIZE,
+                 11, step=0.5)
+    lines = min(result.lines, 3)
+    return result.size, emu_from_pt(lines * result.size * LINE_HEIGHT) + int(0.02 * IN)
+
+
+def chart_min_height(ctx: Ctx, block: ChartBlock, width: int) -> int:
+    return headline_height(ctx, block.chart.so_what, width)[1] + int(0.1 * IN) + CHART_MIN_H
+
+
+def chart_pref_height(ctx: Ctx, block: ChartBlock, width: int) -> int:
+    """Natural height: a 16:9-ish plot under the headline (charts also take spare space)."""
+    return headline_height(ctx, block.chart.so_what, width)[1] + int(0.1 * IN) + int(width * 0.5)
+
+
+def draw_chart(ctx: Ctx, slide: Any, block: ChartBlock, rect: Rect) -> None:
+    spec = block.chart
+    size, hh = headline_height(ctx, spec.so_what, rect.w)
+    head_r, plot = rect.take_top(hh, int(0.1 * IN))
+    one_line(ctx, slide, head_r, spec.so_what, size=size, min_size=size, colour=ctx.text,
+             bold=True, max_lines=3, name="Chart headline")
+    if plot.h < int(0.8 * IN):
+        ctx.note(f"chart '{spec.id}' had almost no room")
+    if ctx.charts == "native":
+        from deckgen.charting import native
+
+        before = len(slide.shapes)
+        shape = native.add_native_chart(slide, spec, Emu(plot.x), Emu(plot.y), Emu(plot.w),
+                                        Emu(plot.h), ctx.style)
+        if shape is None and len(slide.shapes) > before:
+            shape = slide.shapes[-1]
+        if shape is not None:
+            native.set_alt_text(shape, clean(spec.alt_text))
+        ctx.charts_drawn += 1
+        return
+    png = _png_for(ctx, spec, plot)
+    with Image.open(io.BytesIO(png)) as img:
+        iw, ih = img.size
+    scale = min(plot.w / iw, plot.h / ih)
+    w, h = int(iw * scale), int(ih * scale)
+    x = plot.x + (plot.w - w) // 2
+    pic = slide.shapes.add_picture(io.BytesIO(png), Emu(x), Emu(plot.y), Emu(w), Emu(h))
+    tpl.set_shape_name(pic, f"Chart {spec.id}")
+    from deckgen.charting import native as native_mod
+
+    native_mod.set_alt_text(pic, clean(spec.alt_text))
+
+
+def _png_for(ctx: Ctx, spec: ChartSpec, plot: Rect) -> bytes:
+    """A chart PNG from the per-account cache, drawn once per id and reused.
+
+    The cache key is the chart id; a cached image whose aspect ratio is more than 12% off the
+    space available here is redrawn for this shape (keyed id@WxH) rather than letterboxed.
+    """
+    w_in, h_in = plot.w / IN, plot.h / IN
+    for key in (spec.id, f"{spec.id}@{w_in:.1f}x{h_in:.1f}"):
+        data = ctx.png_cache.get(key)
+        if data is None:
+            continue
+        with Image.open(io.BytesIO(data)) as img:
+            iw, ih = img.size
+        if abs((iw / ih) / (w_in / h_in) - 1) <= 0.12:
+            ctx.charts_reused += 1
+            return data
+    from deckgen.charting import mpl
+
+    data = mpl.render_png(spec, ctx.style, w_in, h_in)
+    key = spec.id if spec.id not in ctx.png_cache else f"{spec.id}@{w_in:.1f}x{h_in:.1f}"
+    ctx.png_cache[key] = data
+    ctx.charts_drawn += 1
+    return data
+
+
+# --------------------------------------------------------------------------- tables
+
+CELL_LR = int(0.08 * IN)
+CELL_TB = int(0.05 * IN)
+
+
+@dataclass
+class TablePlan:
+    size: float
+    widths: list[int]
+    aligns: list[str]
+    header_h: int
+    row_hs: list[int]
+    caption_h: int
+
+    def height(self, rows: Sequence[int] | None = None) -> int:
+        idx = range(len(self.row_hs)) if rows is None else rows
+        return self.caption_h + self.header_h + sum(self.row_hs[i] for i in idx)
+
+
+def _cell_pieces(ctx: Ctx, cell: Cell) -> list[Piece]:
+    if cell.placeholder is not None:
+        return [Piece(clean(cell.placeholder.marker), True, True)]
+    pieces = pieces_from_text(cell.text, bold=cell.bold)
+    if cell.status:
+        pieces.insert(0, Piece("● ", False, False, ctx.status(cell.status)))
+    return pieces
+
+
+def is_numeric(text: str) -> bool:
+    t = text.strip()
+    return t in _DASHES or bool(_NUMERIC.match(t))
+
+
+def _column_aligns(block: TableBlock) -> list[str]:
+    """Right-align a column whose every filled body cell is a number; explicit aligns win."""
+    aligns = []
+    for c in range(len(block.columns)):
+        cells = [row[c] for row in block.rows if c < len(row)]
+        explicit = {cell.align for cell in cells if cell.align != "left"}
+        if len(explicit) == 1:
+            aligns.append(explicit.pop())
+            continue
+        texts = [cell.text for cell in cells if cell.placeholder is None and cell.text.strip()]
+        numeric = bool(texts) and all(is_numeric(t) for t in texts) and any(
+            t.strip() not in _DASHES for t in texts
+        )
+        aligns.append("right" if numeric else "left")
+    return aligns
+
+
+def _natural_widths(ctx: Ctx, block: TableBlock, size: float) -> tuple[list[float], list[float]]:
+    """Per column: widest cell on one line, and widest single word (points, with padding)."""
+    pad = pt(2 * CELL_LR) + 2
+    nat, mins = [], []
+    for c, head in enumerate(block.columns):
+        head_face = Face(ctx.body_font, True)
+        widths = [head_face.width(clean(head), size)]
+        words = [max((head_face.width(w, size) for w in clean(head).split()), default=0)]
+        for row in block.rows:
+            if c >= len(row):
+                continue
+            pieces = _cell_pieces(ctx, row[c])
+            text = "".join(p.text for p in pieces)
+            face = Face(ctx.body_font, any(p.bold for p in pieces))
+            widths.append(face.width(text, size))
+            words.append(max((face.width(w, size) for w in text.split()), default=0))
+        nat.append(max(widths) + pad)
+        mins.append(min(max(words) + pad, 2.2 * 72))
+    return nat, mins
+
+
+def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePlan:
+    ncol = len(block.columns)
+    total = pt(width)
+    if block.widths and len(block.widths) == ncol and sum(block.widths) > 0:
+        ws = [total * w / sum(block.widths) for w in block.widths]
+    else:
+        nat, mins = _natural_widths(ctx, block, size)
+        if sum(nat) <= total:
+            extra = total - sum(nat)
+            ws = [n + extra * n / sum(nat) for n in nat]
+        elif sum(mins) <= total:
+            spare = total - sum(mins)
+            want = [max(n - m, 0) for n, m in zip(nat, mins, strict=True)]
+            ws = [m + (spare * w / sum(want) if sum(want) else spare / ncol)
+                  for m, w in zip(mins, want, strict=True)]
+        else:
+            ws = [total * m / sum(mins) for m in mins]
+    widths = [emu_from_pt(w) for w in ws]
+    widths[-1] = width - sum(widths[:-1])
+    inner = [pt(w - 2 * CELL_LR) for w in widths]
+
+    def row_h(pieces_list: Sequence[list[Piece]]) -> int:
+        lines = max(
+            (len(wrap(tokens(p), ctx.body_font, size, inner[i])) for i, p in enumerate(pieces_list)),
+            default=1,
+        )
+        return emu_from_pt(lines * size * LINE_HEIGHT) + 2 * CELL_TB + int(0.01 * IN)
+
+    header_h = row_h([[Piece(clean(h), True)] for h in block.columns])
+    row_hs = [row_h([_cell_pieces(ctx, cell) for cell in row[:ncol]]) for row in block.rows]
+    caption_h = int(0.36 * IN) if block.caption else 0
+    return TablePlan(size, widths, _column_aligns(block), header_h, row_hs, caption_h)
+
+
+def choose_table_plan(ctx: Ctx, block: TableBlock, width: int, height: int | None,
+                      base: float, floor: float) -> tuple[TablePlan, bool]:
+    """The largest size (base..floor) at which the table fits `height`; else the base size
+    (the caller continues the rest on another slide). Returns (plan, fits)."""
+    size = base
+    plan = plan_table(ctx, block, width, size)
+    while height is not None and plan.height() > height and size - 1 >= floor:
+        size -= 1
+        plan = plan_table(ctx, block, width, size)
+    if height is None or plan.height() <= height:
+        return plan, True
+    return plan_table(ctx, block, width, max(floor, base - 1)), False
+
+
+ALIGN = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}
+
+
+def draw_table(ctx: Ctx, slide: Any, block: TableBlock, plan: TablePlan, rows: Sequence[int],
+               rect: Rect, *, caption: str | None) -> int:
+    """Draw `rows` (indexes into block.rows) with a repeated header; returns the height used."""
+    y = rect.y
+    if caption:
+        one_line(ctx, slide, Rect(rect.x, y, rect.w, plan.caption_h - int(0.06 * IN)), caption,
+                 size=12, min_size=9, colour=ctx.subtle, bold=True, anchor=MSO_ANCHOR.BOTTOM,
+                 name="Table caption")
+        y += plan.caption_h
+    ncol = len(block.columns)
+    height = plan.header_h + sum(plan.row_hs[i] for i in rows)
+    gf = slide.shapes.add_table(len(rows) + 1, ncol, Emu(rect.x), Emu(y), Emu(rect.w),
+                                Emu(height))
+    tpl.set_shape_name(gf, f"Table {clean(block.caption or block.columns[0])[:40]}")
+    table = gf.table
+    tpl.set_table_style(table)
+    for c, w in enumerate(plan.widths):
+        table.columns[c].width = Emu(w)
+    table.rows[0].height = Emu(plan.header_h)
+    header_fill = ctx.primary
+    for c, head in enumerate(block.columns):
+        cell = table.cell(0, c)
+        _style_cell(cell, header_fill)
+        p = cell.text_frame.paragraphs[0]
+        p.alignment = ALIGN[plan.aligns[c]]
+        write(ctx, p, [Piece(clean(head), True)], plan.size, on_colour(header_fill, ctx.text))
+        tpl.set_cell_border(cell, "LRTB", 0, None)
+    band = mix(ctx.primary, "#FFFFFF", 0.955)
+    for r, index in enumerate(rows, start=1):
+        table.rows[r].height = Emu(plan.row_hs[index])
+        row = block.rows[index]
+        for c in range(ncol):
+            model = row[c] if c < len(row) else Cell("")
+            cell = table.cell(r, c)
+            if model.placeholder is not None:
+                fill = ctx.style.placeholder.fill
+            elif model.status:
+                fill = mix(ctx.status(model.status), "#FFFFFF", 0.84)
+            else:
+                fill = band if r % 2 == 0 else "#FFFFFF"
+            _style_cell(cell, fill)
+            p = cell.text_frame.paragraphs[0]
+            p.alignment = ALIGN[model.align if model.align != "left" else plan.aligns[c]]
+            write(ctx, p, _cell_pieces(ctx, model), plan.size, ctx.text)
+            tpl.set_cell_border(cell, "LRT", 0, None)
+            tpl.set_cell_border(cell, "B", 9525, ctx.rule)
+    return (y - rect.y) + height
+
+
+def _style_cell(cell: Any, fill: str) -> None:
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = rgb(fill)
+    cell.margin_left = cell.margin_right = Emu(CELL_LR)
+    cell.margin_top = cell.margin_bottom = Emu(CELL_TB)
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    cell.text_frame.word_wrap = True
+
+
+# --------------------------------------------------------------------------- text blocks
+
+BULLET_INDENT = 0.24  # inches per level
+
+
+def _text_paras(ctx: Ctx, block: TextBlock, size: float) -> list[tuple[ParaSpec, list[Piece],
+                                                                       Paragraph | None]]:
+    out: list[tuple[ParaSpec, list[Piece], Paragraph | None]] = []
+    if block.heading:
+        pieces = pieces_from_text(block.heading, bold=True, colour=ctx.primary)
+        out.append((ParaSpec(tokens(pieces), size_scale=1.12), pieces, None))
+    for i, para in enumerate(block.paragraphs):
+        pieces = pieces_from_paragraph(para)
+        indent = BULLET_INDENT * (para.level + (1 if para.bullet else 0)) * 72
+        before = size * 0.5 if (i or block.heading) else 0.0
+        out.append((ParaSpec(tokens(pieces), indent_pt=indent, space_before_pt=before), pieces,
+                    para))
+    return out
+
+
+def is_all_placeholder(block: TextBlock) -> bool:
+    runs = [r for p in block.paragraphs for r in p.runs if r.placeholder or r.text.strip()]
+    return bool(runs) and all(r.placeholder is not None for r in runs)
+
+
+PH_PAD = 0.14  # inches of padding inside a flagged placeholder box
+
+
+def text_height(ctx: Ctx, block: TextBlock, width: int, size: float) -> int:
+    boxed = is_all_placeholder(block)
+    w = width - (int(2 * PH_PAD * IN) if boxed else 0)
+    paras = [spec for spec, _, _ in _text_paras(ctx, block, size)]
+    h, _ = measure_height(paras, ctx.body_font, size, pt(w))
+    return emu_from_pt(h) + (int(2 * PH_PAD * IN) if boxed else 0) + int(0.04 * IN)
+
+
+def draw_text(ctx: Ctx, slide: Any, block: TextBlock, rect: Rect, base: float,
+              floor: float) -> tuple[float, bool]:
+    """Draw a text block in `rect` at the largest size that fits; (size, truncated)."""
+    boxed = is_all_placeholder(block)
+    pad = int(PH_PAD * IN) if boxed else 0
+    inner_w, inner_h = rect.w - 2 * pad, rect.h - 2 * pad
+    size = base
+    while size > floor and text_height(ctx, block, rect.w, size) > rect.h:
+        size -= 0.5
+    paras = _text_paras(ctx, block, size)
+    truncated = text_height(ctx, block, rect.w, size) > rect.h
+    if truncated:
+        paras = _truncate_paras(ctx, paras, size, inner_w, inner_h)
+    height = rect.h if boxed else min(rect.h, text_height(ctx, block, rect.w, size))
+    shape = textbox(slide, Rect(rect.x, rect.y, rect.w, height),
+                    insets=(PH_PAD, PH_PAD, PH_PAD, PH_PAD) if boxed else (0, 0, 0, 0),
+                    name="Placeholder" if boxed else "Text")
+    if boxed:
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = rgb(ctx.style.placeholder.fill)
+        shape.line.color.rgb = rgb(ctx.style.placeholder.border)
+        shape.line.width = Pt(1.25)
+        tpl.set_dash(shape, "dash")
+    tf = shape.text_frame
+    first = True
+    for spec, pieces, para in paras:
+        p = tf.paragraphs[0] if first else tf.add_paragraph()
+        first = False
+        tpl.set_spacing(p, before_pt=spec.space_before_pt, line_pct=100)
+        if para is not None and para.bullet:
+            tpl.set_bullet(p, "•", indent_emu=int(BULLET_INDENT * 0.85 * IN),
+                           margin_emu=int(spec.indent_pt / 72 * IN), colour=ctx.primary)
+        else:
+            tpl.set_bullet(p, None, margin_emu=int(spec.indent_pt / 72 * IN))
+        if _is_rtl(pieces):
+            p._p.get_or_add_pPr().set("rtl", "1")
+            p.alignment = PP_ALIGN.RIGHT
+        colour = ctx.primary if para is None else ctx.text
+        write(ctx, p, pieces, size * spec.size_scale, colour)
+    return size, truncated
+
+
+def _is_rtl(pieces: Sequence[Piece]) -> bool:
+    """A paragraph whose first strong character is Arabic/Hebrew reads right to left."""
+    for ch in "".join(p.text for p in pieces):
+        bidi = unicodedata.bidirectional(ch)
+        if bidi in ("R", "AL"):
+            return True
+        if bidi == "L":
+            return False
+    return False
+
+
+_ParaItem = tuple[ParaSpec, list[Piece], "Paragraph | None"]
+
+
+def _truncate_paras(ctx: Ctx, paras: list[_ParaItem], size: float, width: int,
+                    height: int) -> list[_ParaItem]:
+    """Cut text that cannot fit even at the floor size, keeping every placeholder marker.
+
+    Whole paragraphs are kept while they fit, the next is cut with "…"; markers that fell in
+    the cut text are re-added as a last paragraph (shrinking the room for the rest), because a
+    lost `[[CSM: ...]]` would let an unfinished deck pass `deckgen check`.
+    """
+    wanted = [p.text for _, pieces, _ in paras for p in pieces if p.placeholder]
+    reserve = 0
+    while True:
+        out = _cut_paras(ctx, paras, size, width, height - reserve)
+        kept = {p.text for _, pieces, _ in out for p in pieces if p.placeholder}
+        lost = list(dict.fromkeys(m for m in wanted if m not in kept))
+        if not lost:
+            return out
+        pieces = [Piece(m + " ", True, True) for m in lost]
+        spec = ParaSpec(tokens(pieces), space_before_pt=size * 0.5)
+        need_pt, _ = measure_height([spec], ctx.body_font, size, pt(width))
+        need = emu_from_pt(need_pt + size * 0.5)
+        if need >= height:
+            return [(ParaSpec(spec.tokens), pieces, None)]
+        if need > reserve:
+            reserve = need
+            continue
+        return [*out, (spec, pieces, None)]
+
+
+def _cut_paras(ctx: Ctx, paras: list[_ParaItem], size: float, width: int,
+               height: int) -> list[_ParaItem]:
+    out: list[_ParaItem] = []
+    used = 0.0
+    limit = pt(height)
+    for spec, pieces, para in paras:
+        s = size * spec.size_scale
+        lines = wrap(spec.tokens, ctx.body_font, s, pt(width) - spec.indent_pt)
+        need = len(lines) * s * LINE_HEIGHT + (spec.space_before_pt if out else 0)
+        if used + need <= limit:
+            out.append((spec, pieces, para))
+            used += need
+            continue
+        room = int((limit - used - (spec.space_before_pt if out else 0)) // (s * LINE_HEIGHT))
+        if room >= 1:
+            text = "".join(p.text for p in pieces)
+            cut = truncate_to_lines(text, ctx.body_font, s, pt(width) - spec.indent_pt, room)
+            bold = bool(pieces) and pieces[0].bold
+            out.append((spec, pieces_from_text(cut, bold=bold), para))
+        break
+    return out
