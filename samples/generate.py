@@ -1355,7 +1355,7 @@ def _tidy_numbers(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index, dtype=object)
 
 
-def generate(out: Path, accounts: int = 72, seed: int = 7, n_months: int = 15,
+def generate(out: Path, accounts: int = 120, seed: int = 7, n_months: int = 15,
              events: int | None = None) -> dict[str, pd.DataFrame]:
     r = random.Random(seed)
     g = np.random.default_rng(seed)
@@ -1398,7 +1398,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "book",
                     help="output folder (default: samples/book)")
-    ap.add_argument("--accounts", type=int, default=72, help="number of accounts (default 72)")
+    ap.add_argument("--accounts", type=int, default=120, help="number of accounts (default 120)")
     ap.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     ap.add_argument("--months", type=int, default=15,
                     help="months of history ending with the as-of month (default 15)")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the two PowerPoint templates committed under layouts/.
 
-    python scripts/build_templates.py            # writes layouts/default.pptx, layouts/alt-template.pptx
+    python scripts/build_templates.py   # writes layouts/default.pptx and layouts/alt-template.pptx
 
 Why a script and not a hand-made file: the templates are derived from style values
 (charts/style.yaml) and must stay reproducible and reviewable in a diff of this file, and a
@@ -57,7 +57,7 @@ DROP_LAYOUTS = {
 
 
 def emu(inches: float) -> int:
-    return int(round(inches * 914400))
+    return round(inches * 914400)
 
 
 def hexc(colour: str) -> str:
@@ -122,7 +122,9 @@ def _ph(
         f'<p:sp {NSDECL}><p:nvSpPr><p:cNvPr id="{sid}" name="{name}"/>'
         f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph {ph}/></p:nvPr></p:nvSpPr>'
         f'<p:spPr>{box.xfrm()}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr>'
-        f'<p:txBody><a:bodyPr vert="horz" lIns="91440" tIns="45720" rIns="91440" bIns="45720" '
+        # No left/right inset: text lines up with the accent bar, the footer rule and the
+        # blocks deckgen draws in the body region.
+        f'<p:txBody><a:bodyPr vert="horz" lIns="0" tIns="45720" rIns="0" bIns="45720" '
         f'rtlCol="0"{anchor_attr}{body_extra}><a:noAutofit/></a:bodyPr>'
         f"<a:lstStyle>{lst}</a:lstStyle>{para}</p:txBody></p:sp>"
     )
@@ -131,37 +133,53 @@ def _ph(
 def _rect(sid: int, name: str, box: Box, fill: str, *, prst: str = "rect") -> str:
     """A decorative filled shape (accent bar, band, rule); `fill` is a scheme colour name."""
     return (
-        f'<p:sp {NSDECL}><p:nvSpPr><p:cNvPr id="{sid}" name="{name}"/><p:cNvSpPr/><p:nvPr userDrawn="1"/>'
+        f'<p:sp {NSDECL}><p:nvSpPr><p:cNvPr id="{sid}" name="{name}"/><p:cNvSpPr/>'
+        f'<p:nvPr userDrawn="1"/>'
         f'</p:nvSpPr><p:spPr>{box.xfrm()}<a:prstGeom prst="{prst}"><a:avLst/></a:prstGeom>'
         f'<a:solidFill><a:schemeClr val="{fill}"/></a:solidFill><a:ln><a:noFill/></a:ln></p:spPr>'
-        f'<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a:p><a:endParaRPr lang="en-US"/>'
+        f'<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a:p>'
+        f'<a:endParaRPr lang="en-US"/>'
         f"</a:p></p:txBody></p:sp>"
     )
 
 
-def _text(sid: int, name: str, box: Box, text: str, size: int, colour: str, *, algn: str = "l") -> str:
+def _text(
+    sid: int, name: str, box: Box, text: str, size: int, colour: str, *, algn: str = "l"
+) -> str:
     """A static text box on a master (e.g. a confidentiality line), not a placeholder."""
     return (
         f'<p:sp {NSDECL}><p:nvSpPr><p:cNvPr id="{sid}" name="{name}"/><p:cNvSpPr txBox="1"/>'
         f'<p:nvPr userDrawn="1"/></p:nvSpPr><p:spPr>{box.xfrm()}<a:prstGeom prst="rect"><a:avLst/>'
-        f'</a:prstGeom><a:noFill/></p:spPr><p:txBody><a:bodyPr wrap="none" lIns="0" tIns="0" rIns="0" '
-        f'bIns="0" rtlCol="0" anchor="ctr"><a:noAutofit/></a:bodyPr><a:lstStyle/><a:p><a:pPr algn="{algn}"/>'
-        f'<a:r><a:rPr lang="en-US" sz="{size * 100}" dirty="0"><a:solidFill><a:schemeClr val="{colour}"/>'
-        f'</a:solidFill></a:rPr><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>'
+        f"</a:prstGeom><a:noFill/></p:spPr><p:txBody>"
+        f'<a:bodyPr wrap="none" lIns="0" tIns="0" rIns="0" '
+        f'bIns="0" rtlCol="0" anchor="ctr"><a:noAutofit/></a:bodyPr><a:lstStyle/><a:p>'
+        f'<a:pPr algn="{algn}"/>'
+        f'<a:r><a:rPr lang="en-US" sz="{size * 100}" dirty="0"><a:solidFill>'
+        f'<a:schemeClr val="{colour}"/>'
+        f"</a:solidFill></a:rPr><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>"
     )
 
 
 def _pic(sid: int, name: str, rid: str, box: Box, descr: str) -> str:
     return (
         f'<p:pic {NSDECL}><p:nvPicPr><p:cNvPr id="{sid}" name="{name}" descr="{descr}"/>'
-        f'<p:cNvPicPr><a:picLocks noChangeAspect="1"/></p:cNvPicPr><p:nvPr userDrawn="1"/></p:nvPicPr>'
+        f'<p:cNvPicPr><a:picLocks noChangeAspect="1"/></p:cNvPicPr><p:nvPr userDrawn="1"/>'
+        f"</p:nvPicPr>"
         f'<p:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
         f'<p:spPr>{box.xfrm()}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic>'
     )
 
 
-def _lvl(n: int, size: int, colour: str, *, bold: bool = False, algn: str = "l", extra: str = "",
-         font: str = "") -> str:
+def _lvl(
+    n: int,
+    size: int,
+    colour: str,
+    *,
+    bold: bool = False,
+    algn: str = "l",
+    extra: str = "",
+    font: str = "",
+) -> str:
     b = ' b="1"' if bold else ""
     latin = f'<a:latin typeface="{font}"/>' if font else ""
     return (
@@ -201,6 +219,12 @@ def _set_theme(prs: Any, spec: TemplateSpec) -> None:
     fonts.set("name", spec.theme_name)
     fonts.find("a:majorFont/a:latin", NS).set("typeface", spec.major_font)
     fonts.find("a:minorFont/a:latin", NS).set("typeface", spec.minor_font)
+    # Flat design: no shadows or 3-D bevels in the theme's effect styles (shapes that use the
+    # theme's "moderate"/"intense" effects would otherwise get a drop shadow).
+    for effect_style in root.iterfind(".//a:effectStyleLst/a:effectStyle", NS):
+        for child in list(effect_style):
+            effect_style.remove(child)
+        etree.SubElement(effect_style, f"{{{NS['a']}}}effectLst")
     theme_part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -219,7 +243,8 @@ def _set_bg(csld: Any, scheme_colour: str | None) -> None:
         csld.insert(
             0,
             _el(
-                f'<p:bg {NSDECL}><p:bgPr><a:solidFill><a:schemeClr val="{scheme_colour}"/></a:solidFill>'
+                f'<p:bg {NSDECL}><p:bgPr><a:solidFill><a:schemeClr val="{scheme_colour}"/>'
+                f"</a:solidFill>"
                 f"<a:effectLst/></p:bgPr></p:bg>"
             ),
         )
@@ -244,27 +269,68 @@ def _master_xml(prs: Any, spec: TemplateSpec, logo_rid: str | None) -> None:
     dt, ftr, num = _footer_boxes(spec)
     small = (
         '<a:lvl1pPr algn="{algn}"><a:defRPr sz="1000"><a:solidFill><a:schemeClr val="tx1">'
-        '<a:lumMod val="65000"/><a:lumOff val="35000"/></a:schemeClr></a:solidFill></a:defRPr></a:lvl1pPr>'
+        '<a:lumMod val="65000"/><a:lumOff val="35000"/></a:schemeClr></a:solidFill></a:defRPr>'
+        "</a:lvl1pPr>"
     )
     shapes = list(spec.master_extras)
     sid = 2 + len(shapes)
     shapes += [
-        _ph(sid, "Title Placeholder 1", 'type="title"', spec.title_box, anchor=spec.title_anchor,
-            text='<a:p><a:r><a:rPr lang="en-US"/><a:t>Click to edit Master title style</a:t></a:r></a:p>'),
-        _ph(sid + 1, "Text Placeholder 2", 'type="body" idx="1"', spec.body_box,
-            text='<a:p><a:pPr lvl="0"/><a:r><a:rPr lang="en-US"/><a:t>Click to edit Master text styles'
-                 '</a:t></a:r></a:p><a:p><a:pPr lvl="1"/><a:r><a:rPr lang="en-US"/><a:t>Second level'
-                 "</a:t></a:r></a:p>"),
-        _ph(sid + 2, "Date Placeholder 3", 'type="dt" sz="half" idx="2"', dt, anchor="ctr",
-            lst=small.format(algn="l")),
-        _ph(sid + 3, "Footer Placeholder 4", 'type="ftr" sz="quarter" idx="3"', ftr, anchor="ctr",
-            lst=small.format(algn="l")),
-        _ph(sid + 4, "Slide Number Placeholder 5", 'type="sldNum" sz="quarter" idx="4"', num,
-            anchor="ctr", lst=small.format(algn="r"), text=_field_slidenum()),
+        _ph(
+            sid,
+            "Title Placeholder 1",
+            'type="title"',
+            spec.title_box,
+            anchor=spec.title_anchor,
+            text='<a:p><a:r><a:rPr lang="en-US"/><a:t>Click to edit Master title style</a:t>'
+            "</a:r></a:p>",
+        ),
+        _ph(
+            sid + 1,
+            "Text Placeholder 2",
+            'type="body" idx="1"',
+            spec.body_box,
+            text='<a:p><a:pPr lvl="0"/><a:r><a:rPr lang="en-US"/>'
+            "<a:t>Click to edit Master text styles"
+            '</a:t></a:r></a:p><a:p><a:pPr lvl="1"/><a:r><a:rPr lang="en-US"/><a:t>Second level'
+            "</a:t></a:r></a:p>",
+        ),
+        _ph(
+            sid + 2,
+            "Date Placeholder 3",
+            'type="dt" sz="half" idx="2"',
+            dt,
+            anchor="ctr",
+            lst=small.format(algn="l"),
+        ),
+        _ph(
+            sid + 3,
+            "Footer Placeholder 4",
+            'type="ftr" sz="quarter" idx="3"',
+            ftr,
+            anchor="ctr",
+            lst=small.format(algn="l"),
+        ),
+        _ph(
+            sid + 4,
+            "Slide Number Placeholder 5",
+            'type="sldNum" sz="quarter" idx="4"',
+            num,
+            anchor="ctr",
+            lst=small.format(algn="r"),
+            text=_field_slidenum(),
+        ),
     ]
     if logo_rid:
-        shapes.append(_pic(sid + 5, "Logo", logo_rid, Box(13.333 - spec.margin - 1.55, 0.27, 1.55, 0.46),
-                           "Northwind logo"))
+        lw = 0.42 * _aspect(spec.logo)
+        shapes.append(
+            _pic(
+                sid + 5,
+                "Logo",
+                logo_rid,
+                Box(13.333 - spec.margin - lw, 0.29, lw, 0.42),
+                "Northwind logo",
+            )
+        )
     _replace_shapes(csld.find("p:spTree", NS), shapes)
     # Text styles: titles left-aligned in the brand colour, body with round bullets and
     # modest sizes (a QBR slide holds tables and charts, not 32-point prose).
@@ -277,7 +343,8 @@ def _master_xml(prs: Any, spec: TemplateSpec, logo_rid: str | None) -> None:
         f'latinLnBrk="0" hangingPunct="1"><a:lnSpc><a:spcPct val="100000"/></a:lnSpc>'
         f'<a:spcBef><a:spcPts val="{600 if i == 1 else 300}"/></a:spcBef>{bullet}'
         f'<a:defRPr sz="{max(12, 20 - 2 * (i - 1)) * 100}" kern="1200"><a:solidFill>'
-        f'<a:schemeClr val="tx1"/></a:solidFill><a:latin typeface="+mn-lt"/><a:ea typeface="+mn-ea"/>'
+        f'<a:schemeClr val="tx1"/></a:solidFill><a:latin typeface="+mn-lt"/>'
+        f'<a:ea typeface="+mn-ea"/>'
         f'<a:cs typeface="+mn-cs"/></a:defRPr></a:lvl{i}pPr>'
         for i in range(1, 10)
     )
@@ -287,13 +354,18 @@ def _master_xml(prs: Any, spec: TemplateSpec, logo_rid: str | None) -> None:
         f'<a:ea typeface="+mn-ea"/><a:cs typeface="+mn-cs"/></a:defRPr></a:lvl{i}pPr>'
         for i in range(1, 10)
     )
-    tx.append(_el(
-        f'<p:titleStyle {NSDECL}><a:lvl1pPr algn="l" rtl="0" eaLnBrk="1" latinLnBrk="0" hangingPunct="1">'
-        f'<a:lnSpc><a:spcPct val="95000"/></a:lnSpc><a:spcBef><a:spcPct val="0"/></a:spcBef><a:buNone/>'
-        f'<a:defRPr sz="{spec.title_size * 100}" b="1" kern="1200"><a:solidFill>'
-        f'<a:schemeClr val="{spec.title_colour}"/></a:solidFill><a:latin typeface="+mj-lt"/>'
-        f'<a:ea typeface="+mj-ea"/><a:cs typeface="+mj-cs"/></a:defRPr></a:lvl1pPr></p:titleStyle>'
-    ))
+    tx.append(
+        _el(
+            f"<p:titleStyle {NSDECL}>"
+            f'<a:lvl1pPr algn="l" rtl="0" eaLnBrk="1" latinLnBrk="0" hangingPunct="1">'
+            f'<a:lnSpc><a:spcPct val="95000"/></a:lnSpc><a:spcBef><a:spcPct val="0"/></a:spcBef>'
+            f"<a:buNone/>"
+            f'<a:defRPr sz="{spec.title_size * 100}" b="1" kern="1200"><a:solidFill>'
+            f'<a:schemeClr val="{spec.title_colour}"/></a:solidFill><a:latin typeface="+mj-lt"/>'
+            f'<a:ea typeface="+mj-ea"/><a:cs typeface="+mj-cs"/></a:defRPr></a:lvl1pPr>'
+            f"</p:titleStyle>"
+        )
+    )
     tx.append(_el(f"<p:bodyStyle {NSDECL}>{body_lvls}</p:bodyStyle>"))
     tx.append(_el(f"<p:otherStyle {NSDECL}>{other_lvls}</p:otherStyle>"))
 
@@ -307,8 +379,13 @@ def _footer_phs(spec: TemplateSpec, first_id: int) -> list[str]:
     return [
         _ph(first_id, "Date Placeholder", 'type="dt" sz="half" idx="10"', dt),
         _ph(first_id + 1, "Footer Placeholder", 'type="ftr" sz="quarter" idx="11"', ftr),
-        _ph(first_id + 2, "Slide Number Placeholder", 'type="sldNum" sz="quarter" idx="12"', num,
-            text=_field_slidenum()),
+        _ph(
+            first_id + 2,
+            "Slide Number Placeholder",
+            'type="sldNum" sz="quarter" idx="12"',
+            num,
+            text=_field_slidenum(),
+        ),
     ]
 
 
@@ -347,49 +424,107 @@ def _build_layouts(prs: Any, spec: TemplateSpec, cover: dict[str, Any]) -> None:
     cover_shapes = list(cover["shapes"])
     sid = 2 + len(cover_shapes)
     cover_shapes += [
-        _ph(sid, "Title 1", 'type="ctrTitle"', cover["title"], anchor="b",
-            lst=_lvl(1, cover["title_size"], cover["title_colour"], bold=True,
-                     extra='<a:lnSpc><a:spcPct val="95000"/></a:lnSpc>')),
-        _ph(sid + 1, "Subtitle 2", 'type="subTitle" idx="1"', cover["subtitle"], anchor="t",
+        _ph(
+            sid,
+            "Title 1",
+            'type="ctrTitle"',
+            cover["title"],
+            anchor="b",
+            lst=_lvl(
+                1,
+                cover["title_size"],
+                cover["title_colour"],
+                bold=True,
+                extra='<a:lnSpc><a:spcPct val="95000"/></a:lnSpc>',
+            ),
+        ),
+        _ph(
+            sid + 1,
+            "Subtitle 2",
+            'type="subTitle" idx="1"',
+            cover["subtitle"],
+            anchor="t",
             lst=_lvl(1, 20, sub_colour, extra='<a:spcBef><a:spcPts val="600"/></a:spcBef>')
-            + _lvl(2, 16, sub_colour)),
+            + _lvl(2, 16, sub_colour),
+        ),
     ]
     _rewrite_layout(prs, "Title Slide", n["title"], cover_shapes, bg=cover["bg"], show_master=False)
 
-    _rewrite_layout(prs, "Title and Content", n["content"], [
-        _ph(2, "Title 1", 'type="title"', title, anchor=spec.title_anchor),
-        _ph(3, "Content Placeholder 2", 'idx="1"', body),
-        *_footer_phs(spec, 4),
-    ])
-    _rewrite_layout(prs, "Two Content", n["two_content"], [
-        _ph(2, "Title 1", 'type="title"', title, anchor=spec.title_anchor),
-        _ph(3, "Content Placeholder 2", 'sz="half" idx="1"', left),
-        _ph(4, "Content Placeholder 3", 'sz="half" idx="2"', right),
-        *_footer_phs(spec, 5),
-    ])
-    _rewrite_layout(prs, "Title Only", n["title_only"], [
-        _ph(2, "Title 1", 'type="title"', title, anchor=spec.title_anchor),
-        *_footer_phs(spec, 3),
-    ])
+    _rewrite_layout(
+        prs,
+        "Title and Content",
+        n["content"],
+        [
+            _ph(2, "Title 1", 'type="title"', title, anchor=spec.title_anchor),
+            _ph(3, "Content Placeholder 2", 'idx="1"', body),
+            *_footer_phs(spec, 4),
+        ],
+    )
+    _rewrite_layout(
+        prs,
+        "Two Content",
+        n["two_content"],
+        [
+            _ph(2, "Title 1", 'type="title"', title, anchor=spec.title_anchor),
+            _ph(3, "Content Placeholder 2", 'sz="half" idx="1"', left),
+            _ph(4, "Content Placeholder 3", 'sz="half" idx="2"', right),
+            *_footer_phs(spec, 5),
+        ],
+    )
+    _rewrite_layout(
+        prs,
+        "Title Only",
+        n["title_only"],
+        [
+            _ph(2, "Title 1", 'type="title"', title, anchor=spec.title_anchor),
+            *_footer_phs(spec, 3),
+        ],
+    )
     sec = cover["section"]
-    _rewrite_layout(prs, "Section Header", n["section"], [
-        *sec["shapes"],
-        _ph(10, "Title 1", 'type="title"', sec["title"], anchor="b",
-            lst=_lvl(1, sec["title_size"], sec["title_colour"], bold=True)),
-        _ph(11, "Text Placeholder 2", 'type="body" idx="1"', sec["body"], anchor="t",
-            lst=_lvl(1, 18, sec["body_colour"])),
-        *_footer_phs(spec, 12),
-    ], bg=sec["bg"], show_master=False)
+    _rewrite_layout(
+        prs,
+        "Section Header",
+        n["section"],
+        [
+            *sec["shapes"],
+            _ph(
+                10,
+                "Title 1",
+                'type="title"',
+                sec["title"],
+                anchor="b",
+                lst=_lvl(1, sec["title_size"], sec["title_colour"], bold=True),
+            ),
+            _ph(
+                11,
+                "Text Placeholder 2",
+                'type="body" idx="1"',
+                sec["body"],
+                anchor="t",
+                lst=_lvl(1, 18, sec["body_colour"]),
+            ),
+            _footer_phs(spec, 12)[2],  # slide number only: a divider carries no footer text
+        ],
+        bg=sec["bg"],
+        show_master=False,
+    )
     _rewrite_layout(prs, "Blank", n.get("blank", "Blank"), _footer_phs(spec, 2))
 
     # Order layouts the way a person picks them in PowerPoint's "New Slide" menu.
     master = prs.slide_master._element
     lst = master.find("p:sldLayoutIdLst", NS)
     by_name = {
-        prs.slide_master.part.related_part(e.get(f"{{{NS['r']}}}id")).slide_layout.name: e for e in lst
+        prs.slide_master.part.related_part(e.get(f"{{{NS['r']}}}id")).slide_layout.name: e
+        for e in lst
     }
-    order = [n["title"], n["content"], n["two_content"], n["section"], n["title_only"],
-             n.get("blank", "Blank")]
+    order = [
+        n["title"],
+        n["content"],
+        n["two_content"],
+        n["section"],
+        n["title_only"],
+        n.get("blank", "Blank"),
+    ]
     for e in list(lst):
         lst.remove(e)
     for name in order:
@@ -420,7 +555,9 @@ def _app_props(prs: Any) -> None:
             ns = {"ep": "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"}
             root.find("ep:Application", ns).text = "deckgen"
             root.find("ep:PresentationFormat", ns).text = "Widescreen"
-            part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            part._blob = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
 
 
 def _core(prs: Any, title: str) -> None:
@@ -443,10 +580,23 @@ def _slide_size(prs: Any) -> None:
     prs.part._element.find("p:sldSz", NS).attrib.pop("type", None)
 
 
+def _logo_font(size: int) -> Any:
+    try:
+        return ImageFont.truetype("DejaVuSans-Bold.ttf", size)
+    except OSError:
+        import matplotlib
+
+        path = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans-Bold.ttf"
+        return ImageFont.truetype(str(path), size)
+
+
 def make_logo() -> bytes:
     """A small white mark + word logo on transparent ground (it sits on the teal band)."""
     scale = 4
-    w, h = 310 * scale, 92 * scale
+    font = _logo_font(44 * scale)
+    h = 92 * scale
+    w = h + 8 * scale + int(font.getlength("Northwind")) + 6 * scale
+    w -= w % scale
     img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
     r = h // 2 - 6 * scale
@@ -454,16 +604,15 @@ def make_logo() -> bytes:
     d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(255, 255, 255, 255))
     # A compass-like "N" notch in the mark, in brand teal.
     teal = (0, 121, 107, 255)
-    d.polygon([(cx, cy - r + 8 * scale), (cx + 13 * scale, cy + 14 * scale), (cx, cy + 6 * scale),
-               (cx - 13 * scale, cy + 14 * scale)], fill=teal)
-    try:
-        font: Any = ImageFont.truetype("DejaVuSans-Bold.ttf", 44 * scale)
-    except OSError:
-        import matplotlib
-
-        font = ImageFont.truetype(
-            str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans-Bold.ttf"), 44 * scale
-        )
+    d.polygon(
+        [
+            (cx, cy - r + 8 * scale),
+            (cx + 13 * scale, cy + 14 * scale),
+            (cx, cy + 6 * scale),
+            (cx - 13 * scale, cy + 14 * scale),
+        ],
+        fill=teal,
+    )
     d.text((h + 8 * scale, h // 2), "Northwind", font=font, fill=(255, 255, 255, 255), anchor="lm")
     img = img.resize((w // scale, h // scale), Image.LANCZOS)
     buf = io.BytesIO()
@@ -474,10 +623,18 @@ def make_logo() -> bytes:
 def _default_spec(style: dict[str, Any]) -> tuple[TemplateSpec, dict[str, Any]]:
     pal = style["palette"]
     colours = {
-        "dk1": pal["text"], "lt1": pal["background"], "dk2": pal["primary"], "lt2": "#EEF2F7",
-        "accent1": pal["primary"], "accent2": pal["secondary"], "accent3": pal["accent"],
-        "accent4": pal["reference"], "accent5": pal["muted"], "accent6": style["status"]["green"],
-        "hlink": pal["secondary"], "folHlink": pal["reference"],
+        "dk1": pal["text"],
+        "lt1": pal["background"],
+        "dk2": pal["primary"],
+        "lt2": "#EEF2F7",
+        "accent1": pal["primary"],
+        "accent2": pal["secondary"],
+        "accent3": pal["accent"],
+        "accent4": pal["reference"],
+        "accent5": pal["muted"],
+        "accent6": style["status"]["green"],
+        "hlink": pal["secondary"],
+        "folHlink": pal["reference"],
     }
     m = 0.6
     spec = TemplateSpec(
@@ -488,8 +645,13 @@ def _default_spec(style: dict[str, Any]) -> tuple[TemplateSpec, dict[str, Any]]:
         # Liberation Sans, so text measured with Liberation metrics fits in both.
         major_font="Arial",
         minor_font="Arial",
-        names={"title": "Title Slide", "content": "Title and Content", "two_content": "Two Content",
-               "title_only": "Title Only", "section": "Section Header"},
+        names={
+            "title": "Title Slide",
+            "content": "Title and Content",
+            "two_content": "Two Content",
+            "title_only": "Title Only",
+            "section": "Section Header",
+        },
         margin=m,
         title_box=Box(m, 0.42, 13.333 - 2 * m, 0.86),
         body_box=Box(m, 1.5, 13.333 - 2 * m, 5.2),
@@ -530,9 +692,18 @@ def _default_spec(style: dict[str, Any]) -> tuple[TemplateSpec, dict[str, Any]]:
 
 def _alt_spec() -> tuple[TemplateSpec, dict[str, Any]]:
     colours = {
-        "dk1": "#263238", "lt1": "#FFFFFF", "dk2": "#004D40", "lt2": "#E0F2F1",
-        "accent1": "#00796B", "accent2": "#4DB6AC", "accent3": "#FF7043", "accent4": "#90A4AE",
-        "accent5": "#CFD8DC", "accent6": "#43A047", "hlink": "#00796B", "folHlink": "#90A4AE",
+        "dk1": "#263238",
+        "lt1": "#FFFFFF",
+        "dk2": "#004D40",
+        "lt2": "#E0F2F1",
+        "accent1": "#00796B",
+        "accent2": "#4DB6AC",
+        "accent3": "#FF7043",
+        "accent4": "#90A4AE",
+        "accent5": "#CFD8DC",
+        "accent6": "#43A047",
+        "hlink": "#00796B",
+        "folHlink": "#90A4AE",
     }
     m = 0.5
     band_h = 1.0
@@ -542,8 +713,14 @@ def _alt_spec() -> tuple[TemplateSpec, dict[str, Any]]:
         colours=colours,
         major_font="Georgia",
         minor_font="Verdana",
-        names={"title": "Cover", "content": "Body", "two_content": "Split",
-               "title_only": "Heading Only", "section": "Divider", "blank": "Empty"},
+        names={
+            "title": "Cover",
+            "content": "Body",
+            "two_content": "Split",
+            "title_only": "Heading Only",
+            "section": "Divider",
+            "blank": "Empty",
+        },
         margin=m,
         title_box=Box(m, 0.1, 13.333 - 2 * m - 1.9, band_h - 0.2),
         body_box=Box(m, 1.35, 13.333 - 2 * m, 5.35),
@@ -556,7 +733,14 @@ def _alt_spec() -> tuple[TemplateSpec, dict[str, Any]]:
             _rect(2, "Title Band", Box(0, 0, 13.333, band_h), "accent1"),
             _rect(3, "Band Edge", Box(0, band_h, 13.333, 0.05), "accent3"),
             _rect(4, "Footer Rule", Box(m, 6.95, 13.333 - 2 * m, 0.02), "accent1"),
-            _text(5, "Confidential", Box(6.0, 7.06, 3.5, 0.25), "Northwind · Confidential", 9, "accent4"),
+            _text(
+                5,
+                "Confidential",
+                Box(6.0, 7.06, 3.5, 0.25),
+                "Northwind · Confidential",
+                9,
+                "accent4",
+            ),
         ],
         core_title="Northwind Corporate Template",
     )
@@ -573,8 +757,10 @@ def _alt_spec() -> tuple[TemplateSpec, dict[str, Any]]:
         "sub_colour": "accent2",
         "section": {
             "bg": "bg2",
-            "shapes": [_rect(2, "Divider Panel", Box(0, 0, 4.2, 7.5), "accent1"),
-                       _rect(3, "Divider Edge", Box(4.2, 0, 0.08, 7.5), "accent3")],
+            "shapes": [
+                _rect(2, "Divider Panel", Box(0, 0, 4.2, 7.5), "accent1"),
+                _rect(3, "Divider Edge", Box(4.2, 0, 0.08, 7.5), "accent3"),
+            ],
             "title": Box(4.8, 2.2, 7.9, 1.9),
             "title_size": 34,
             "title_colour": "tx2",
@@ -594,7 +780,16 @@ def _add_cover_logo(prs: Any, name: str, logo: bytes) -> None:
     layout = _layout(prs, name)
     rid = _add_image(layout.part, logo)
     tree = layout._element.find("p:cSld/p:spTree", NS)
-    tree.insert(2 + 2, _el(_pic(40, "Logo", rid, Box(1.0, 0.7, 2.2, 0.65), "Northwind logo")))
+    tree.insert(
+        2 + 2, _el(_pic(40, "Logo", rid, Box(1.0, 0.7, 0.6 * _aspect(logo), 0.6), "Northwind logo"))
+    )
+
+
+def _aspect(png: bytes | None) -> float:
+    if not png:
+        return 1.0
+    with Image.open(io.BytesIO(png)) as img:
+        return img.width / img.height
 
 
 def _add_sample_slides(prs: Any, spec: TemplateSpec, logo: bytes) -> None:
@@ -605,7 +800,9 @@ def _add_sample_slides(prs: Any, spec: TemplateSpec, logo: bytes) -> None:
     cover.notes_slide.notes_text_frame.text = "Sample: replace with your own cover."
     body = prs.slides.add_slide(_layout(prs, spec.names["content"]))
     body.shapes.title.text = "How to use this template"
-    body.placeholders[1].text = "Use the Body layout for text and charts.\nKeep to the brand colours."
+    body.placeholders[
+        1
+    ].text = "Use the Body layout for text and charts.\nKeep to the brand colours."
     body.shapes.add_picture(io.BytesIO(logo), Inches(9), Inches(5), height=Inches(0.6))
     # A PowerPoint 2010 section list naming both slides (PowerPoint repairs a deck whose
     # sections reference a slide that is gone, so removal must handle this too).
@@ -657,4 +854,3 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
-

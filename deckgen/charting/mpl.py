@@ -27,7 +27,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
@@ -40,7 +40,7 @@ from matplotlib.patches import Rectangle, Wedge
 from matplotlib.transforms import Transform, offset_copy
 from PIL import Image
 
-from deckgen.charting.style import ChartStyle
+from deckgen.charting.style import ChartStyle, luminance
 from deckgen.charting.values import (
     clean_values,
     finite,
@@ -53,6 +53,9 @@ from deckgen.charting.values import (
 )
 from deckgen.errors import RenderError
 from deckgen.model.deck import ChartSpec, Series
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["render_png", "resolve_font_family", "warm_up"]
 
@@ -191,7 +194,7 @@ def _ascent(family: str, size: float) -> float:
     return float(height - descent) * 72.0 / _MEASURE_DPI
 
 
-def _rc(style: ChartStyle, family: str) -> dict[str, Any]:
+def _rc(style: ChartStyle, family: str) -> dict[RcKeyType, Any]:
     p, f = style.palette, style.fonts
     return {
         "font.family": [family],
@@ -246,8 +249,9 @@ class _Frame:
     # ---- text measurement (points)
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
-        return max((_line_width(line, self.family, size, bold) for line in text.split("\n")),
-                   default=0.0)
+        return max(
+            (_line_width(line, self.family, size, bold) for line in text.split("\n")), default=0.0
+        )
 
     def height(self, size: float, lines: int = 1) -> float:
         return size * LINE_SPACING * lines
@@ -261,31 +265,38 @@ class _Frame:
         return self.style.fonts.label_size
 
     def fit(self, text: str, max_w: float, size: float, max_lines: int, bold: bool = False) -> str:
-        """Wrap `text` to `max_w` points in at most `max_lines` lines, with … if it still overflows.
+        """Wrap `text` at spaces to `max_w` points in at most `max_lines` lines; a line that
+        still overflows (one long word, or the rest of the text) ends with an ellipsis.
 
-        Wraps by characters estimated from one measurement, then checks each line, so a long
-        label costs two or three measurements rather than one per word.
+        Wraps by characters estimated from one measurement, then checks the lines, so a long
+        label costs a few measurements rather than one per word. Words are never split.
         """
         text = " ".join(text.split())
-        if self.width(text, size, bold) <= max_w or not text:
+        full = self.width(text, size, bold)
+        if not text or full <= max_w:
             return text
-        per_char = self.width(text, size, bold) / len(text)
-        chars = max(1, int(max_w / per_char))
+        chars = max(1, int(max_w / (full / len(text))))
         while True:
-            lines = textwrap.wrap(text, chars, break_long_words=True) or [text]
+            lines = textwrap.wrap(text, chars, break_long_words=False) or [text]
             if len(lines) > max_lines:
                 lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-            if all(self.width(line, size, bold) <= max_w for line in lines[:-1]):
+            crowded = any(
+                " " in line and self.width(line, size, bold) > max_w for line in lines[:-1]
+            )
+            if not crowded or chars <= 1:
                 break
-            if chars <= 1:
-                break
-            chars -= 1
-        last = lines[-1]
-        if self.width(last, size, bold) > max_w:
-            while len(last) > 1 and self.width(last + ELLIPSIS, size, bold) > max_w:
-                last = last[:-1]
-            last = last.rstrip() + ELLIPSIS
-        return "\n".join([*lines[:-1], last])
+            chars -= max(1, chars // 8)
+        return "\n".join(self.shorten(line, max_w, size, bold) for line in lines)
+
+    def shorten(self, line: str, max_w: float, size: float, bold: bool = False) -> str:
+        """`line`, or as much of it as fits followed by an ellipsis."""
+        width = self.width(line, size, bold)
+        if width <= max_w:
+            return line
+        keep = max(1, int(len(line) * max_w / width))
+        while keep > 1 and self.width(line[:keep].rstrip() + ELLIPSIS, size, bold) > max_w:
+            keep -= 1
+        return line[:keep].rstrip() + ELLIPSIS
 
     # ---- placement helpers
 
@@ -293,9 +304,7 @@ class _Frame:
         """Axes whose plot area has the given margins in points (fixed layout, no tight_layout)."""
         plot_w = max(self.w - left - right, 12.0)
         plot_h = max(self.h - top - bottom, 12.0)
-        return self.fig.add_axes(
-            (left / self.w, bottom / self.h, plot_w / self.w, plot_h / self.h)
-        )
+        return self.fig.add_axes((left / self.w, bottom / self.h, plot_w / self.w, plot_h / self.h))
 
     def draw_title(self) -> float:
         """Draw `so_what` at the top left (email use); return the top margin it leaves."""
@@ -335,34 +344,58 @@ class _Frame:
             y = top + row * row_h + size * 0.6  # vertical centre of this row, from the top
             if lines:
                 lw, ls, marker = _line_look(s, self.style)
-                self.fig.add_artist(Line2D(
-                    [x / self.w, (x + handle_w) / self.w], [1 - y / self.h] * 2,
-                    transform=self.fig.transFigure, color=colour, linewidth=lw, linestyle=ls,
-                ))
+                self.fig.add_artist(
+                    Line2D(
+                        [x / self.w, (x + handle_w) / self.w],
+                        [1 - y / self.h] * 2,
+                        transform=self.fig.transFigure,
+                        color=colour,
+                        linewidth=lw,
+                        linestyle=ls,
+                    )
+                )
                 if marker:
-                    self.fig.add_artist(Line2D(
-                        [(x + handle_w / 2) / self.w], [1 - y / self.h],
-                        transform=self.fig.transFigure, color=colour, marker=marker,
-                        markersize=self.style.chart.marker_size * 0.8,
-                        markeredgecolor=self.style.palette.background, markeredgewidth=1.0,
-                    ))
+                    self.fig.add_artist(
+                        Line2D(
+                            [(x + handle_w / 2) / self.w],
+                            [1 - y / self.h],
+                            transform=self.fig.transFigure,
+                            color=colour,
+                            marker=marker,
+                            markersize=self.style.chart.marker_size * 0.8,
+                            markeredgecolor=self.style.palette.background,
+                            markeredgewidth=1.0,
+                        )
+                    )
             else:
                 box = size * 0.8
-                self.fig.add_artist(Rectangle(
-                    ((x + (handle_w - box * 1.4) / 2) / self.w, 1 - (y + box / 2) / self.h),
-                    box * 1.4 / self.w, box / self.h,
-                    transform=self.fig.transFigure, facecolor=colour, edgecolor="none",
-                ))
-            self.fig.text((x + handle_w + text_gap) / self.w, 1 - y / self.h, name,
-                          ha="left", va="center_baseline", fontsize=size,
-                          color=self.style.palette.text)
+                self.fig.add_artist(
+                    Rectangle(
+                        ((x + (handle_w - box * 1.4) / 2) / self.w, 1 - (y + box / 2) / self.h),
+                        box * 1.4 / self.w,
+                        box / self.h,
+                        transform=self.fig.transFigure,
+                        facecolor=colour,
+                        edgecolor="none",
+                    )
+                )
+            self.fig.text(
+                (x + handle_w + text_gap) / self.w,
+                1 - y / self.h,
+                name,
+                ha="left",
+                va="center_baseline",
+                fontsize=size,
+                color=self.style.palette.text,
+            )
             x += entry_w + col_gap
         return top + (row + 1) * row_h + LEGEND_GAP
 
     # ---- axes furniture drawn directly (Tick objects cost ~1.5 ms each to build and lay out)
 
-    def value_axis(self, ax: Axes, ticks: Sequence[float], labels: Sequence[str],
-                   horizontal: bool) -> None:
+    def value_axis(
+        self, ax: Axes, ticks: Sequence[float], labels: Sequence[str], horizontal: bool
+    ) -> None:
         """Gridlines and tick labels for the value axis (y for columns, x for barh)."""
         pal = self.style.palette
         if horizontal:
@@ -375,39 +408,90 @@ class _Frame:
         grid = [t for t in ticks if t != lo]
         if self.style.chart.grid and grid:
             if horizontal:
-                ax.vlines(grid, 0, 1, transform=grid_t, colors=pal.muted, linewidth=0.7,
-                          zorder=0.5, clip_on=False)
+                ax.vlines(
+                    grid,
+                    0,
+                    1,
+                    transform=grid_t,
+                    colors=pal.muted,
+                    linewidth=0.7,
+                    zorder=0.5,
+                    clip_on=False,
+                )
             else:
-                ax.hlines(grid, 0, 1, transform=grid_t, colors=pal.muted, linewidth=0.7,
-                          zorder=0.5, clip_on=False)
+                ax.hlines(
+                    grid,
+                    0,
+                    1,
+                    transform=grid_t,
+                    colors=pal.muted,
+                    linewidth=0.7,
+                    zorder=0.5,
+                    clip_on=False,
+                )
         for t, text in zip(ticks, labels, strict=True):
             if horizontal:
-                ax.text(t, 0, text, transform=label_t, ha="center", va="top",
-                        fontsize=self.tick, color=pal.subtle_text)
+                ax.text(
+                    t,
+                    0,
+                    text,
+                    transform=label_t,
+                    ha="center",
+                    va="top",
+                    fontsize=self.tick,
+                    color=pal.subtle_text,
+                )
             else:
-                ax.text(0, t, text, transform=label_t, ha="right", va="center_baseline",
-                        fontsize=self.tick, color=pal.subtle_text)
+                ax.text(
+                    0,
+                    t,
+                    text,
+                    transform=label_t,
+                    ha="right",
+                    va="center_baseline",
+                    fontsize=self.tick,
+                    color=pal.subtle_text,
+                )
 
-    def category_axis(self, ax: Axes, labels: Sequence[str], horizontal: bool) -> None:
+    def category_axis(self, ax: Axes, labels: Sequence[str], horizontal: bool, size: float) -> None:
         """Category names under the columns (or left of the bars for barh)."""
         colour = self.style.palette.subtle_text
         if horizontal:
             t = offset_copy(ax.get_yaxis_transform(), fig=self.fig, x=-TICK_PAD, units="points")
             for j, text in enumerate(labels):
                 if text:
-                    ax.text(0, j, text, transform=t, ha="right", va="center_baseline",
-                            multialignment="right", fontsize=self.tick, color=colour,
-                            linespacing=1.1)
+                    ax.text(
+                        0,
+                        j,
+                        text,
+                        transform=t,
+                        ha="right",
+                        va="center_baseline",
+                        multialignment="right",
+                        fontsize=size,
+                        color=colour,
+                        linespacing=1.1,
+                    )
         else:
-            # Baseline-aligned: "top" alignment follows each label's tallest glyph, so
-            # "Feb" (ascender b) and "Oct" would sit a pixel or two apart.
-            drop = TICK_PAD + _ascent(self.family, self.tick)
-            t = offset_copy(ax.get_xaxis_transform(), fig=self.fig, y=-drop, units="points")
+            # Baseline-aligned, one Text per line: "top" alignment follows each label's tallest
+            # glyph ("Feb" with its b sits lower than "Oct"), and a multi-line Text anchors its
+            # *last* baseline, which would push the first line up into the bars.
+            base = ax.get_xaxis_transform()
+            step = size * LINE_SPACING
+            first = TICK_PAD + _ascent(self.family, size)
             for j, text in enumerate(labels):
-                if text:
-                    ax.text(j, 0, text, transform=t, ha="center", va="baseline",
-                            multialignment="center", fontsize=self.tick, color=colour,
-                            linespacing=1.1)
+                for i, line in enumerate(text.split("\n") if text else ()):
+                    t = offset_copy(base, fig=self.fig, y=-(first + i * step), units="points")
+                    ax.text(
+                        j,
+                        0,
+                        line,
+                        transform=t,
+                        ha="center",
+                        va="baseline",
+                        fontsize=size,
+                        color=colour,
+                    )
 
     def axis_titles(self, left: float, bottom: float, right: float, top: float) -> None:
         """x_label centred under the plot at the bottom edge, y_label rotated at the left edge.
@@ -419,13 +503,28 @@ class _Frame:
         if self.spec.x_label:
             text = self.fit(self.spec.x_label, plot_w, self.label, 1)
             centre = left + plot_w / 2
-            self.fig.text(centre / self.w, EDGE / self.h, text, ha="center", va="bottom",
-                          fontsize=self.label, color=colour)
+            self.fig.text(
+                centre / self.w,
+                EDGE / self.h,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=self.label,
+                color=colour,
+            )
         if self.spec.y_label:
             text = self.fit(self.spec.y_label, plot_h + top * 0.5, self.label, 1)
             centre = bottom + plot_h / 2
-            self.fig.text(EDGE / self.w, centre / self.h, text, ha="left", va="center",
-                          rotation=90, fontsize=self.label, color=colour)
+            self.fig.text(
+                EDGE / self.w,
+                centre / self.h,
+                text,
+                ha="left",
+                va="center",
+                rotation=90,
+                fontsize=self.label,
+                color=colour,
+            )
 
     def no_data(self, ax: Axes) -> None:
         ax.text(
@@ -471,11 +570,6 @@ def _headroom(lo: float, hi: float, top_tick: float, room_pt: float, plot_pt: fl
     return max(top_tick, needed)
 
 
-def _luminance(hex_colour: str) -> float:
-    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def _bar_colours(spec: ChartSpec, style: ChartStyle, index: int, base: str) -> list[str]:
     """Per-point status colours apply to the customer's own series (the first primary one)."""
     primary = next((i for i, s in enumerate(spec.series) if s.style == "primary"), 0)
@@ -486,23 +580,28 @@ def _bar_colours(spec: ChartSpec, style: ChartStyle, index: int, base: str) -> l
 
 def _fit_categories(
     fr: _Frame, cats: Sequence[str], slot_pt: float, thin: bool
-) -> tuple[list[str], int]:
-    """Category labels that fit their slot: as is, wrapped on two lines, thinned or shortened.
+) -> tuple[list[str], int, float]:
+    """Category labels that fit their slot, with the line count and font size used.
 
-    Lines (trends over months) may show every k-th label, always keeping the last; bars must
-    keep every label, so they wrap and then shorten with an ellipsis.
+    Lines (trends over months) may show every k-th label, always keeping the last. Bars must
+    keep every label: they wrap on two lines, then step the size down a little, and only then
+    shorten with an ellipsis (a chart with seven long names on 4 in wants to be a barh).
     """
     size = fr.tick
     room = slot_pt * 0.92
     widest = max((fr.width(c, size) for c in cats), default=0.0)
     if widest <= room:
-        return list(cats), 1
+        return list(cats), 1, size
     if thin:
         step = math.ceil((widest + size) / slot_pt)
         n = len(cats)
-        return [c if (n - 1 - i) % step == 0 else "" for i, c in enumerate(cats)], 1
-    fitted = [fr.fit(c, room, size, 2) for c in cats]
-    return fitted, max(f.count("\n") + 1 for f in fitted)
+        return [c if (n - 1 - i) % step == 0 else "" for i, c in enumerate(cats)], 1, size
+    fitted: list[str] = []
+    for size in (fr.tick, fr.tick - 1.0, fr.tick - 1.5):
+        fitted = [fr.fit(c, room, size, 2) for c in cats]
+        if not any(ELLIPSIS in f and ELLIPSIS not in c for f, c in zip(fitted, cats, strict=True)):
+            break
+    return fitted, max(f.count("\n") + 1 for f in fitted), size
 
 
 def _encode(canvas: FigureCanvasAgg, dpi: int) -> bytes:
@@ -564,8 +663,11 @@ def _draw_columns(fr: _Frame, top: float) -> None:
                 assert value is not None
                 last_labels.append((idx, value, format_label(value, spec), colour))
         if last_labels:
-            need = style.chart.marker_size / 2 + VALUE_OFFSET + 1 + max(
-                fr.width(t, fr.label, bold=True) for _, _, t, _ in last_labels
+            need = (
+                style.chart.marker_size / 2
+                + VALUE_OFFSET
+                + 1
+                + max(fr.width(t, fr.label, bold=True) for _, _, t, _ in last_labels)
             )
             slot_est = (fr.w - left - EDGE - need) / max(n - 1 + 2 * x_pad, 1)
             right = EDGE + max(0.0, need - x_pad * slot_est)
@@ -575,8 +677,10 @@ def _draw_columns(fr: _Frame, top: float) -> None:
 
     plot_w = fr.w - left - right
     slot = plot_w / max(n - 1 + 2 * x_pad, 1)
-    cat_labels, cat_lines = _fit_categories(fr, spec.categories, slot, thin=kind == "line")
-    bottom = EDGE + fr.height(fr.tick, cat_lines) + TICK_PAD
+    cat_labels, cat_lines, cat_size = _fit_categories(
+        fr, spec.categories, slot, thin=kind == "line"
+    )
+    bottom = EDGE + fr.height(cat_size, cat_lines) + TICK_PAD
     if spec.x_label:
         bottom += fr.height(fr.label) + LABEL_PAD
     plot_h = fr.h - top - bottom
@@ -600,7 +704,7 @@ def _draw_columns(fr: _Frame, top: float) -> None:
     ax.set_ylim(y_bottom, y_top)
     ax.set_xlim(-x_pad, n - 1 + x_pad)
     fr.value_axis(ax, ticks, tick_labels, horizontal=False)
-    fr.category_axis(ax, cat_labels, horizontal=False)
+    fr.category_axis(ax, cat_labels, horizontal=False, size=cat_size)
     fr.axis_titles(left, bottom, right, top)
     if lo < 0:
         ax.axhline(0, color=pal.subtle_text, linewidth=0.8, zorder=2)
@@ -611,7 +715,7 @@ def _draw_columns(fr: _Frame, top: float) -> None:
         _plot_bars(fr, ax, values, colours, slot, value_size)
     else:
         _plot_stacks(fr, ax, values, colours, slot, plot_h, y_top - y_bottom, value_size)
-    if not has_data:
+    if not has_data and kind == "line":  # bars already say "no data" per category
         fr.no_data(ax)
 
 
@@ -643,16 +747,40 @@ def _plot_lines(
         lw, ls, marker = _line_look(s, style)
         z = 3 + order.get(s.style, 0)
         ms = style.chart.marker_size * (1.0 if s.style == "primary" else 0.8)
-        ax.plot(x, y, color=colour, linewidth=lw, linestyle=ls, marker=marker or None,
-                markersize=ms, markerfacecolor=colour, markeredgecolor=bg,
-                markeredgewidth=1.2, zorder=z, clip_on=False)
+        ax.plot(
+            x,
+            y,
+            color=colour,
+            linewidth=lw,
+            linestyle=ls,
+            marker=marker or None,
+            markersize=ms,
+            markerfacecolor=colour,
+            markeredgecolor=bg,
+            markeredgewidth=1.2,
+            zorder=z,
+            clip_on=False,
+        )
         if not marker:
             # A value between two gaps has no segment to draw: show it as a dot, not nothing.
-            alone = [i for i in range(len(y)) if not np.isnan(y[i])
-                     and (i == 0 or np.isnan(y[i - 1])) and (i == len(y) - 1 or np.isnan(y[i + 1]))]
+            alone = [
+                i
+                for i in range(len(y))
+                if not np.isnan(y[i])
+                and (i == 0 or np.isnan(y[i - 1]))
+                and (i == len(y) - 1 or np.isnan(y[i + 1]))
+            ]
             if alone:
-                ax.plot(x[alone], y[alone], linestyle="none", marker="o", markersize=ms * 0.7,
-                        color=colour, zorder=z, clip_on=False)
+                ax.plot(
+                    x[alone],
+                    y[alone],
+                    linestyle="none",
+                    marker="o",
+                    markersize=ms * 0.7,
+                    color=colour,
+                    zorder=z,
+                    clip_on=False,
+                )
     for idx, value, text, colour in last_labels:
         ax.annotate(
             text,
@@ -700,12 +828,18 @@ def _plot_bars(
             xj = j + offset
             if v is None:
                 if k == 1 or i == primary:
-                    ax.text(xj, 0, no_data_text, ha="center", va="bottom",
-                            fontsize=fr.tick - 1, color=style.palette.subtle_text,
-                            rotation=0)
+                    ax.text(
+                        xj,
+                        0,
+                        no_data_text,
+                        ha="center",
+                        va="bottom",
+                        fontsize=fr.tick - 1,
+                        color=style.palette.subtle_text,
+                        rotation=0,
+                    )
                 continue
-            ax.bar(xj, v, width * (0.92 if k > 1 else 1.0), color=fills[j], zorder=2,
-                   linewidth=0)
+            ax.bar(xj, v, width * (0.92 if k > 1 else 1.0), color=fills[j], zorder=2, linewidth=0)
             if only_primary and i != primary:
                 continue
             ax.annotate(
@@ -740,31 +874,63 @@ def _plot_stacks(
     neg_base = [0.0] * n
     inner_size = fr.tick
     for vals, colour in zip(values, colours, strict=True):
-        text_colour = "#FFFFFF" if _luminance(colour) < 0.55 else style.palette.text
+        text_colour = "#FFFFFF" if luminance(colour) < 0.55 else style.palette.text
         for j, v in enumerate(vals):
             if v is None or v == 0:
                 continue
             base = pos_base if v > 0 else neg_base
-            ax.bar(j, v, width, bottom=base[j], color=colour, zorder=2, linewidth=0.6,
-                   edgecolor=style.palette.background)
+            ax.bar(
+                j,
+                v,
+                width,
+                bottom=base[j],
+                color=colour,
+                zorder=2,
+                linewidth=0.6,
+                edgecolor=style.palette.background,
+            )
             label = format_label(v, spec)
-            if (abs(v) * pt_per_unit >= fr.height(inner_size) + 2
-                    and fr.width(label, inner_size) <= bar_pt - 4):
-                ax.text(j, base[j] + v / 2, label, ha="center", va="center",
-                        fontsize=inner_size, color=text_colour, zorder=3)
+            if (
+                abs(v) * pt_per_unit >= fr.height(inner_size) + 2
+                and fr.width(label, inner_size) <= bar_pt - 4
+            ):
+                ax.text(
+                    j,
+                    base[j] + v / 2,
+                    label,
+                    ha="center",
+                    va="center",
+                    fontsize=inner_size,
+                    color=text_colour,
+                    zorder=3,
+                )
             base[j] += v
     for j in range(n):
         col = [vals[j] for vals in values]
         if all(v is None for v in col):
-            ax.text(j, 0, NO_DATA if fr.width(NO_DATA, fr.tick - 1) <= slot else "–",
-                    ha="center", va="bottom", fontsize=fr.tick - 1,
-                    color=style.palette.subtle_text)
+            ax.text(
+                j,
+                0,
+                NO_DATA if fr.width(NO_DATA, fr.tick - 1) <= slot else "–",
+                ha="center",
+                va="bottom",
+                fontsize=fr.tick - 1,
+                color=style.palette.subtle_text,
+            )
         elif len(values) > 1 or pos_base[j] == 0:
             total = pos_base[j] + neg_base[j]
-            ax.annotate(format_label(total, spec), (j, pos_base[j]),
-                        xytext=(0, VALUE_OFFSET), textcoords="offset points", ha="center",
-                        va="bottom", fontsize=value_size, fontweight="bold",
-                        color=style.palette.text, annotation_clip=False)
+            ax.annotate(
+                format_label(total, spec),
+                (j, pos_base[j]),
+                xytext=(0, VALUE_OFFSET),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=value_size,
+                fontweight="bold",
+                color=style.palette.text,
+                annotation_clip=False,
+            )
 
 
 # --------------------------------------------------------------------------- horizontal bars
@@ -810,7 +976,7 @@ def _draw_barh(fr: _Frame, top: float) -> None:
     ax.set_xlim(ticks[0], x_top)
     ax.set_ylim(n - 0.5, -0.5)  # first category on top
     fr.value_axis(ax, ticks, tick_labels, horizontal=True)
-    fr.category_axis(ax, cats, horizontal=True)
+    fr.category_axis(ax, cats, horizontal=True, size=fr.tick)
     fr.axis_titles(left, bottom, right, top)
 
     slot = plot_h / n
@@ -824,16 +990,28 @@ def _draw_barh(fr: _Frame, top: float) -> None:
             yj = j + offset
             if v is None:
                 if k == 1 or i == primary:
-                    ax.text(0, yj, f" {NO_DATA}", ha="left", va="center", fontsize=fr.tick - 1,
-                            color=pal.subtle_text)
+                    ax.text(
+                        0,
+                        yj,
+                        f" {NO_DATA}",
+                        ha="left",
+                        va="center",
+                        fontsize=fr.tick - 1,
+                        color=pal.subtle_text,
+                    )
                 continue
-            ax.barh(yj, v, thick * (0.9 if k > 1 else 1.0), color=fills[j], zorder=2,
-                    linewidth=0)
-            ax.annotate(labels[i][j], (v, yj),
-                        xytext=(VALUE_OFFSET if v >= 0 else -VALUE_OFFSET, 0),
-                        textcoords="offset points", ha="left" if v >= 0 else "right",
-                        va="center", fontsize=value_size, color=pal.text,
-                        annotation_clip=False)
+            ax.barh(yj, v, thick * (0.9 if k > 1 else 1.0), color=fills[j], zorder=2, linewidth=0)
+            ax.annotate(
+                labels[i][j],
+                (v, yj),
+                xytext=(VALUE_OFFSET if v >= 0 else -VALUE_OFFSET, 0),
+                textcoords="offset points",
+                ha="left" if v >= 0 else "right",
+                va="center",
+                fontsize=value_size,
+                color=pal.text,
+                annotation_clip=False,
+            )
     if lo < 0:
         ax.axvline(0, color=pal.subtle_text, linewidth=0.8, zorder=2)
     if not known:
@@ -875,8 +1053,11 @@ def _draw_gauge(fr: _Frame, top: float) -> None:
     if value is not None:
         frac = min(max(value / vmax, 0.0), 1.0)
         if frac > 0:
-            ax.add_patch(Wedge((0, 0), 1, 180 - 180 * frac, 180, width=ring, facecolor=colour,
-                               edgecolor="none"))
+            ax.add_patch(
+                Wedge(
+                    (0, 0), 1, 180 - 180 * frac, 180, width=ring, facecolor=colour, edgecolor="none"
+                )
+            )
     number = format_label(value, spec) if value is not None else NO_DATA
     inner = (1 - ring) * r
     size = min(fr.style.fonts.title_size * 4.0, inner * 0.55)
@@ -884,12 +1065,26 @@ def _draw_gauge(fr: _Frame, top: float) -> None:
         size = min(fr.label * 1.4, size)
     while size > fr.label and fr.width(number, size, bold=True) > inner * 1.5:
         size -= 1
-    ax.text(0, 0.04, number, ha="center", va="baseline", fontsize=size, fontweight="bold",
-            color=pal.text if value is not None else pal.subtle_text)
+    ax.text(
+        0,
+        0.04,
+        number,
+        ha="center",
+        va="baseline",
+        fontsize=size,
+        fontweight="bold",
+        color=pal.text if value is not None else pal.subtle_text,
+    )
     ends = format_ticks([0.0, vmax], spec)
     for xpos, text in ((-1 + ring / 2, ends[0]), (1 - ring / 2, ends[1])):
-        ax.text(xpos, -2 / r, text, ha="center", va="top", fontsize=fr.tick,
-                color=pal.subtle_text)
+        ax.text(xpos, -2 / r, text, ha="center", va="top", fontsize=fr.tick, color=pal.subtle_text)
     if caption:
-        ax.text(0, -(under + 2) / r, caption, ha="center", va="top", fontsize=fr.label,
-                color=pal.subtle_text)
+        ax.text(
+            0,
+            -(under + 2) / r,
+            caption,
+            ha="center",
+            va="top",
+            fontsize=fr.label,
+            color=pal.subtle_text,
+        )

@@ -143,6 +143,12 @@ class ChartStyle:
         return tuple(used)
 
 
+def luminance(hex_colour: str) -> float:
+    """Relative luminance (0 dark .. 1 light) of "#RRGGBB": picks white or dark text on a fill."""
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def default_style_path() -> Path:
     """The repository's charts/style.yaml in a checkout, else the copy packaged in deckgen/_data."""
     return data_path("charts", "style.yaml")
@@ -259,8 +265,10 @@ def _colour(value: object, key: str) -> str:
         m = _HEX.fullmatch(value.strip())
         if m:
             return "#" + m.group(1).upper()
-    hint = " (in YAML, quote it: \"#1F4E79\"; an unquoted # starts a comment)" if value is None else ""
-    raise ValueError(f"{key}: expected a colour like \"#1F4E79\", got {value!r}{hint}")
+    hint = ""
+    if value is None:
+        hint = ' (in YAML, quote it: "#1F4E79"; an unquoted # starts a comment)'
+    raise ValueError(f'{key}: expected a colour like "#1F4E79", got {value!r}{hint}')
 
 
 def _number(value: object, key: str, low: float, high: float) -> float:

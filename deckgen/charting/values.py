@@ -60,9 +60,7 @@ def validate(spec: ChartSpec) -> None:
                 f"{where}: series {s.name!r} has {len(s.values)} values for {n} categories"
             )
     if spec.point_status and spec.kind != "gauge" and len(spec.point_status) != n:
-        raise RenderError(
-            f"{where}: {len(spec.point_status)} point statuses for {n} categories"
-        )
+        raise RenderError(f"{where}: {len(spec.point_status)} point statuses for {n} categories")
     if spec.y_max is not None and finite(spec.y_max) is None:
         raise RenderError(f"{where}: y_max must be a finite number")
 
@@ -84,12 +82,12 @@ def _formatter(currency: str) -> Formatter:
 
 @lru_cache(maxsize=64)
 def currency_symbol(code: str) -> str:
-    """"$" for USD, "€" for EUR, "CHF" for CHF: what babel shows in en_US, or the code itself."""
+    """ "$" for USD, "€" for EUR, "CHF" for CHF: what babel shows in en_US, or the code itself."""
     try:
         from babel.numbers import get_currency_symbol
 
         return str(get_currency_symbol(code, locale="en_US"))
-    except Exception:  # noqa: BLE001 - an unknown code is shown as typed, never a crash
+    except Exception:  # an unknown code is shown as typed, never a crash
         return code
 
 
@@ -133,7 +131,8 @@ def format_ticks(ticks: Sequence[float], spec: ChartSpec) -> list[str]:
         d = tick_decimals(scaled, 2)
         symbol = currency_symbol(spec.currency)
         return [
-            f"{MINUS if s < 0 else ''}{symbol}{abs(s):,.{d}f}{suffix if s else ''}" for s in scaled
+            f"{MINUS if s < 0 else ''}{symbol}{abs(s):,.{d}f}{suffix}" if s else f"{symbol}0"
+            for s in scaled
         ]
     d = 0 if fmt == "int" else tick_decimals(ticks)
     out = []
@@ -188,7 +187,11 @@ def excel_number_format(spec: ChartSpec, max_abs: float, decimals: int | None = 
         if decimals is None:
             decimals = 1 if suffix else 0
         frac = "." + "0" * decimals if decimals else ""
-        return f'"{symbol}"#,##0{frac}{commas}"{suffix}"' if suffix else f'"{symbol}"#,##0{frac}'
+        if not suffix:
+            return f'"{symbol}"#,##0{frac}'
+        # positive;negative;zero - so the baseline reads "$0", not "$0K" or "$0.0K"
+        scaled = f'"{symbol}"#,##0{frac}{commas}"{suffix}"'
+        return f'{scaled};-{scaled};"{symbol}"0'
     if decimals is None:
         decimals = 1 if fmt == "decimal" else 0
     if fmt == "int":

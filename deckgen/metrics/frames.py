@@ -1,9 +1,11 @@
-"""The book's tables re-encoded once per run as per-account numpy slices.
+"""The book's tables re-encoded once per run for vectorised, per-account metrics.
 
-Each per-account table is sorted by `account_id` (then by its time column) once; an account's rows
-are then views into those arrays, found by a dict lookup, so per-account metrics never filter a
-DataFrame. Encodings (all numeric columns are float64, NaN = missing):
+Each per-account table is sorted by `account_id` (then by its time column) once. Every row carries
+`pos`, the position of its account in the accounts table (-1 for rows of unknown accounts, which
+are reported by validation and ignored here), so aggregations over all accounts are single numpy
+operations; `rows(account_id)` gives one account's rows as slices when a per-row walk is needed.
 
+Encodings (numeric columns are float64, NaN = missing):
 - number / int -> float; bool -> 1.0 / 0.0 / NaN; string -> object array (None = missing)
 - date / datetime -> days since 1970-01-01 (fractional for timestamps)
 - month "YYYY-MM" -> year * 12 + month - 1; quarter "YYYYQn" -> year * 4 + n - 1
@@ -16,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from deckgen.book.load import ROW, Book
 from deckgen.book.schema import TABLES
 from deckgen.config import Config
 from deckgen.metrics.periods import date_from_day
+from deckgen.metrics.settings import setting
 
 PER_ACCOUNT_TABLES: dict[str, tuple[str, ...]] = {
     # table -> sort columns after account_id (rows keep file order within ties)
@@ -54,17 +56,55 @@ LOWERCASE: dict[str, tuple[str, ...]] = {
     "value": ("category",),
 }
 _EPOCH = pd.Timestamp("1970-01-01")
+_BLANK = ("", "None", "nan", "<NA>")
 
 
 # ---------------------------------------------------------------- encoding
 
 
-def _is_blank_id(value: Any) -> bool:
+def _is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return str(value).strip() in ("", "None", "nan", "<NA>")
+    return str(value).strip() in _BLANK
+
+
+def blank_ids(series: pd.Series) -> np.ndarray:
+    """True where an id cell is missing or blank."""
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    return text.isin(list(_BLANK)).to_numpy(dtype=bool)
+
+
+def _by_unique(series: pd.Series, fn: Any, dtype: Any) -> np.ndarray:
+    """Apply `fn` to each distinct value once (columns like months repeat a lot)."""
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=dtype)
+    return mapped[codes]  # code -1 (missing) picks the trailing fn(None)
+
+
+def _month(text: Any) -> float:
+    if not isinstance(text, str) or len(text) < 7:
+        return math.nan
+    try:
+        return int(text[:4]) * 12 + int(text[5:7]) - 1
+    except ValueError:
+        return math.nan
+
+
+def _quarter(text: Any) -> float:
+    if not isinstance(text, str) or len(text) < 6:
+        return math.nan
+    try:
+        return int(text[:4]) * 4 + int(text[5]) - 1
+    except ValueError:
+        return math.nan
+
+
+def _lower(text: Any) -> str | None:
+    if not isinstance(text, str):
+        return None
+    return text.strip().lower() or None
 
 
 def encode(series: pd.Series, kind: str) -> np.ndarray:
@@ -76,45 +116,50 @@ def encode(series: pd.Series, kind: str) -> np.ndarray:
         days = (ts - _EPOCH) / pd.Timedelta(days=1)
         return pd.to_numeric(days, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     if kind == "month":
-        text = series.astype(object).where(series.notna(), "").astype(str)
-        year = pd.to_numeric(text.str.slice(0, 4), errors="coerce")
-        month = pd.to_numeric(text.str.slice(5, 7), errors="coerce")
-        return (year * 12 + month - 1).to_numpy(dtype="float64", na_value=np.nan)
+        return _by_unique(series, _month, "float64")
     if kind == "quarter":
-        text = series.astype(object).where(series.notna(), "").astype(str)
-        year = pd.to_numeric(text.str.slice(0, 4), errors="coerce")
-        q = pd.to_numeric(text.str.slice(5, 6), errors="coerce")
-        return (year * 4 + q - 1).to_numpy(dtype="float64", na_value=np.nan)
+        return _by_unique(series, _quarter, "float64")
     if kind == "bool":
         if isinstance(series.dtype, pd.BooleanDtype):
             return series.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-        mapped = series.map(lambda v: 1.0 if v is True else 0.0 if v is False else np.nan)
-        return mapped.to_numpy(dtype="float64", na_value=np.nan)
+        return _by_unique(
+            series, lambda v: 1.0 if v is True else 0.0 if v is False else math.nan, "float64"
+        )
     values = series.astype(object)
     return values.where(values.notna(), None).to_numpy(dtype=object)
 
 
 def lower(values: np.ndarray) -> np.ndarray:
     """Lower-cased, stripped strings of an object array (None stays None)."""
-    return np.array(
-        [v.strip().lower() if isinstance(v, str) else None for v in values], dtype=object
+    return _by_unique(pd.Series(values, dtype=object), _lower, object)
+
+
+def contains(values: np.ndarray, keyword: str) -> np.ndarray:
+    """Rows whose text contains `keyword`, case-insensitively."""
+    kw = keyword.lower()
+    return _by_unique(
+        pd.Series(values, dtype=object),
+        lambda v: isinstance(v, str) and kw in v.lower(),
+        bool,
     )
 
 
-# ---------------------------------------------------------------- grouped tables
+# ---------------------------------------------------------------- per-account tables
 
 
 class Rows:
-    """One account's rows of one table: `rows["month"]` is a numpy array (a view)."""
+    """One account's rows of one table: `rows["month"]` is a numpy array (sliced on access)."""
 
-    __slots__ = ("_cols", "n")
+    __slots__ = ("_cols", "_e", "_s", "n")
 
-    def __init__(self, cols: Mapping[str, np.ndarray], n: int) -> None:
+    def __init__(self, cols: Mapping[str, np.ndarray], start: int, end: int) -> None:
         self._cols = cols
-        self.n = n
+        self._s = start
+        self._e = end
+        self.n = end - start
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self._cols[name]
+        return self._cols[name][self._s : self._e]
 
     def __len__(self) -> int:
         return self.n
@@ -124,11 +169,12 @@ class Rows:
 
 
 class Grouped:
-    """A per-account table, encoded and sorted once; `rows(account_id)` slices it."""
+    """A per-account table, encoded and sorted once."""
 
     def __init__(self, name: str, df: pd.DataFrame) -> None:
         schema = TABLES[name]
-        df = df.loc[~df["account_id"].map(_is_blank_id)] if len(df) else df
+        if len(df):
+            df = df.loc[~blank_ids(df["account_id"])]
         for col in REQUIRED_FOR_USE.get(name, ()):
             if col in df.columns:
                 df = df.loc[df[col].notna()]
@@ -136,12 +182,12 @@ class Grouped:
         if key and len(df):
             dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
             df = df.loc[~dup]
+        df = df.assign(account_id=df["account_id"].astype(object).astype(str).str.strip())
         sort_cols = ["account_id", *[c for c in PER_ACCOUNT_TABLES[name] if c in df.columns]]
         if ROW in df.columns:
             sort_cols.append(ROW)
         df = df.sort_values(sort_cols, kind="stable", na_position="last") if len(df) else df
         self.name = name
-        self.present_columns = frozenset(df.columns)
         self.cols: dict[str, np.ndarray] = {}
         for col in schema.columns:
             if col.name == "account_id":
@@ -149,77 +195,96 @@ class Grouped:
             if col.name in df.columns:
                 self.cols[col.name] = encode(df[col.name], col.type)
             else:
-                empty = pd.Series([None] * len(df), dtype=object)
-                self.cols[col.name] = encode(empty, col.type)
+                self.cols[col.name] = encode(pd.Series([None] * len(df), dtype=object), col.type)
             if col.name in LOWERCASE.get(name, ()):
                 self.cols[col.name] = lower(self.cols[col.name])
-        ids = df["account_id"].astype(str).to_numpy(dtype=object)
-        self.index: dict[str, tuple[int, int]] = {}
-        if len(ids):
-            change = np.flatnonzero(ids[1:] != ids[:-1]) + 1
-            starts = np.concatenate(([0], change))
-            ends = np.concatenate((change, [len(ids)]))
-            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-                self.index[str(ids[s])] = (s, e)
-        self._empty = Rows({k: v[:0] for k, v in self.cols.items()}, 0)
+        self.ids = df["account_id"].to_numpy(dtype=object)
+        self.size = len(self.ids)
+        self.spans: dict[str, tuple[int, int]] = {}
+        if self.size:
+            change = np.flatnonzero(self.ids[1:] != self.ids[:-1]) + 1
+            starts = np.concatenate(([0], change)).tolist()
+            ends = np.concatenate((change, [self.size])).tolist()
+            for s, e in zip(starts, ends, strict=True):
+                self.spans[str(self.ids[s])] = (s, e)
+        self.pos = np.full(self.size, -1, dtype=np.int64)
+        self._lists: dict[str, list[Any]] = {}
+
+    def set_positions(self, index: Mapping[str, int]) -> None:
+        """Fill `pos` (account position, -1 = unknown account) from the accounts' order."""
+        for acct, (s, e) in self.spans.items():
+            self.pos[s:e] = index.get(acct, -1)
+
+    def add(self, column: str, values: np.ndarray) -> None:
+        """A derived column (aligned with the table's sorted rows)."""
+        self.cols[column] = values
 
     def rows(self, account_id: str) -> Rows:
-        span = self.index.get(account_id)
-        if span is None:
-            return self._empty
-        s, e = span
-        return Rows({k: v[s:e] for k, v in self.cols.items()}, e - s)
+        s, e = self.spans.get(account_id, (0, 0))
+        return Rows(self.cols, s, e)
+
+    def records(self, account_id: str, columns: Iterable[str]) -> list[dict[str, Any]]:
+        """One account's rows as plain dicts (NaN -> None), in table order."""
+        s, e = self.spans.get(account_id, (0, 0))
+        if s == e:
+            return []
+        cols = list(columns)
+        lists = []
+        for c in cols:
+            if c not in self._lists:
+                self._lists[c] = [
+                    None if isinstance(v, float) and v != v else v for v in self.cols[c].tolist()
+                ]
+            lists.append(self._lists[c][s:e])
+        return [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
 
 
 # ---------------------------------------------------------------- accounts and catalog
 
 
-def _plain(value: Any, kind: str) -> Any:
-    """A cell of the accounts table as a plain Python value (None = missing)."""
-    if value is None:
-        return None
+def _plain_column(series: pd.Series, kind: str) -> list[Any]:
+    """A column of the accounts table as plain Python values (None = missing)."""
+    arr = encode(series, kind)
     if kind in ("date", "datetime"):
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        return date_from_day(float(value))
-    if kind in ("number", "int", "bool"):
-        f = float(value)
-        if math.isnan(f):
-            return None
-        return bool(f) if kind == "bool" else f
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
+        return [None if v != v else date_from_day(v) for v in arr.tolist()]
+    if kind == "bool":
+        return [None if v != v else bool(v) for v in arr.tolist()]
+    if kind in ("number", "int"):
+        return [None if v != v else v for v in arr.tolist()]
+    return [v.strip() or None if isinstance(v, str) else None for v in arr.tolist()]
 
 
 def account_rows(df: pd.DataFrame) -> tuple[list[dict[str, Any]], set[str]]:
     """Accounts in file order as plain dicts (first row per id; blank ids skipped), and the set
-    of ids that appear more than once."""
+    of ids that appear more than once. `product_type` is lower-cased."""
     schema = TABLES["accounts"]
-    encoded = {
-        c.name: encode(df[c.name], c.type) if c.name in df.columns else None
+    n = len(df)
+    columns: dict[str, list[Any]] = {
+        c.name: _plain_column(df[c.name], c.type) if c.name in df.columns else [None] * n
         for c in schema.columns
+        if c.name != "account_id"
     }
-    kinds = {c.name: c.type for c in schema.columns}
+    blank = blank_ids(df["account_id"]) if n else np.zeros(0, dtype=bool)
+    ids = df["account_id"].astype(object).where(df["account_id"].notna(), "").astype(str)
+    rows_col = df[ROW].tolist() if ROW in df.columns else [None] * n
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     dupes: set[str] = set()
-    for i in range(len(df)):
-        raw_id = encoded["account_id"][i] if encoded["account_id"] is not None else None
-        if _is_blank_id(raw_id):
+    names = list(columns)
+    values = list(columns.values())
+    for i, raw_id in enumerate(ids.tolist()):
+        if blank[i]:
             continue
-        acct = str(raw_id).strip()
+        acct = raw_id.strip()
         if acct in seen:
             dupes.add(acct)
             continue
         seen.add(acct)
         row: dict[str, Any] = {"account_id": acct}
-        for name, arr in encoded.items():
-            if name == "account_id":
-                continue
-            row[name] = None if arr is None else _plain(arr[i], kinds[name])
-        if ROW in df.columns:
-            row[ROW] = int(df[ROW].iloc[i])
+        row.update(zip(names, (v[i] for v in values), strict=True))
+        if row.get("product_type"):
+            row["product_type"] = str(row["product_type"]).lower()
+        row[ROW] = rows_col[i]
         out.append(row)
     return out, dupes
 
@@ -244,25 +309,28 @@ class Catalog:
         return self.by_product.get("*", frozenset())
 
 
-def build_catalog(book: Book, config: Config, features: pd.DataFrame | None,
-                  product_of: Mapping[str, str | None]) -> Catalog:
+def build_catalog(
+    book: Book, config: Config, features: Grouped, product_of: Mapping[str, str | None]
+) -> Catalog:
     table = book.tables.get("feature_catalog")
     by: dict[str | None, set[str]] = {}
     if table is not None and len(table):
-        names = table["feature"].astype(object)
-        pts = table["product_type"].astype(object) if "product_type" in table.columns else None
-        for i, feat in enumerate(names):
-            if _is_blank_id(feat):
+        names = table["feature"].astype(object).tolist()
+        pts = (
+            table["product_type"].astype(object).tolist()
+            if "product_type" in table.columns
+            else [None] * len(names)
+        )
+        for feat, pt in zip(names, pts, strict=True):
+            if _is_blank(feat):
                 continue
             f = str(feat).strip()
             by.setdefault("*", set()).add(f)
-            pt = pts.iloc[i] if pts is not None else None
-            key = None if _is_blank_id(pt) else str(pt).strip().lower()
+            key = None if _is_blank(pt) else str(pt).strip().lower()
             by.setdefault(key, set()).add(f)
         return Catalog({k: frozenset(v) for k, v in by.items()}, "catalog")
-    configured = config.get("features.catalog", []) or []
     names_cfg: list[str] = []
-    for entry in configured:
+    for entry in config.get("features.catalog", []) or []:
         if isinstance(entry, Mapping):
             if entry.get("feature"):
                 names_cfg.append(str(entry["feature"]).strip())
@@ -270,17 +338,14 @@ def build_catalog(book: Book, config: Config, features: pd.DataFrame | None,
             names_cfg.append(str(entry).strip())
     if names_cfg:
         return Catalog({"*": frozenset(names_cfg)}, "config")
-    if features is None or not len(features):
-        return Catalog({}, "observed")
-    used = features.loc[pd.to_numeric(features["events"], errors="coerce").fillna(0) > 0]
-    for acct, feat in zip(used["account_id"].astype(str), used["feature"], strict=False):
-        if _is_blank_id(feat):
-            continue
-        f = str(feat).strip()
-        by.setdefault("*", set()).add(f)
-        pt = product_of.get(acct)
+    used = features.cols["events"] > 0
+    feats = pd.Series(features.cols["feature"][used], dtype=object).astype(str).str.strip()
+    accts = pd.Series(features.ids[used], dtype=object)
+    pts = accts.map(lambda a: product_of.get(a) or "")
+    by["*"] = set(feats[feats != ""])
+    for pt, group in feats.groupby(pts.to_numpy()):
         if pt:
-            by.setdefault(pt, set()).add(f)
+            by[str(pt)] = set(group[group != ""])
     return Catalog({k: frozenset(v) for k, v in by.items()}, "observed")
 
 
@@ -292,6 +357,7 @@ class BookData:
     """Everything the per-account metrics read, prepared once."""
 
     accounts: list[dict[str, Any]]
+    index: dict[str, int]  # account id -> position in `accounts`
     duplicate_ids: set[str]
     tables: dict[str, Grouped]
     present: frozenset[str]  # per-account tables the book has
@@ -305,9 +371,42 @@ class BookData:
         return table in self.present
 
 
+def keyword_column(keyword: str) -> str:
+    """Name of the derived features column: the feature name contains `keyword`."""
+    return f"kw:{keyword.lower()}"
+
+
+def feature_keywords(config: Config) -> list[str]:
+    return sorted(
+        {str(k).lower() for k in dict(setting(config, "signals.feature_keywords")).values() if k}
+    )
+
+
+def _derive(tables: dict[str, Grouped], config: Config) -> None:
+    """Config-dependent flags computed once over whole tables (aligned with their rows)."""
+    crit = [str(p).strip().lower() for p in setting(config, "health.critical_priorities")]
+    t = tables["tickets"]
+    t.add("critical", np.isin(t.cols["priority"], crit))
+    tp = tables["touchpoints"]
+    review = [str(p).strip().lower() for p in setting(config, "health.review_touchpoint_types")]
+    tp.add("review", np.isin(tp.cols["type"], review))
+    inv = tables["invoices"]
+    status = inv.cols["status"]
+    no_status = np.array([v is None for v in status.tolist()], dtype=bool)
+    inv.add("void", np.asarray(status == "void", dtype=bool))
+    inv.add(
+        "unpaid",
+        np.isin(status, ["open", "failed"]) | (no_status & np.isnan(inv.cols["paid_at"])),
+    )
+    f = tables["features"]
+    for kw in feature_keywords(config):
+        f.add(keyword_column(kw), contains(f.cols["feature"], kw))
+
+
 def prepare(book: Book, config: Config) -> BookData:
     """Encode and group every table of `book` once."""
     accounts, dupes = account_rows(book.tables["accounts"])
+    index = {a["account_id"]: i for i, a in enumerate(accounts)}
     tables: dict[str, Grouped] = {}
     present: set[str] = set()
     for name in PER_ACCOUNT_TABLES:
@@ -316,29 +415,29 @@ def prepare(book: Book, config: Config) -> BookData:
             present.add(name)
         else:
             df = pd.DataFrame({c.name: pd.Series([], dtype=object) for c in TABLES[name].columns})
-        if "account_id" in df.columns:
-            df = df.assign(account_id=df["account_id"].astype(object))
         tables[name] = Grouped(name, df)
-    product_of = {
-        a["account_id"]: (a["product_type"].lower() if a.get("product_type") else None)
-        for a in accounts
-    }
-    catalog = build_catalog(book, config, book.tables.get("features"), product_of)
+        tables[name].set_positions(index)
+    _derive(tables, config)
+    product_of = {a["account_id"]: a.get("product_type") for a in accounts}
+    catalog = build_catalog(book, config, tables["features"], product_of)
     roadmap: list[dict[str, Any]] = []
     rm = book.tables.get("roadmap")
     if rm is not None:
-        for _, r in rm.iterrows():
-            item = r.get("item")
-            if _is_blank_id(item):
+        fields = ("item", "description", "status", "timing", "module", "requested_by")
+        cols = {k: rm[k].tolist() if k in rm.columns else [None] * len(rm) for k in fields}
+        for i in range(len(rm)):
+            entry: dict[str, Any] = {
+                k: None if _is_blank(cols[k][i]) else str(cols[k][i]).strip() for k in fields
+            }
+            if entry["item"] is None:
                 continue
-            roadmap.append({
-                k: (None if _is_blank_id(r.get(k)) else str(r.get(k)).strip())
-                for k in ("item", "description", "status", "timing", "module", "requested_by")
-            })
-    return BookData(accounts, dupes, tables, frozenset(present), catalog, roadmap)
+            entry["requested_ids"] = frozenset(ids_in(entry["requested_by"]))
+            roadmap.append(entry)
+    return BookData(accounts, index, dupes, tables, frozenset(present), catalog, roadmap)
 
 
-def ids_in(text: str | None, sep: str = ";") -> Iterable[str]:
+def ids_in(text: str | None, sep: str = ";") -> tuple[str, ...]:
+    """`"A-1; A-2"` -> `("A-1", "A-2")`."""
     if not text:
         return ()
     return tuple(p.strip() for p in text.split(sep) if p.strip())

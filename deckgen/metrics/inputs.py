@@ -1,6 +1,6 @@
-"""The plain facts about one account as of one date: what the health score, summaries and
-signals read. `health_inputs(data, as_of)` is called for `as_of` and for `as_of - 30 days`
-(the velocity), with every table cut at that date.
+"""The plain facts about each account as of one date: what the health score, summaries and
+signals read. `all_health_inputs(data, agg, as_of, config)` is called for `as_of` and for
+`as_of - 30 days` (the velocity), with every table cut at that date.
 
 Windows and definitions (days are calendar days, `W` = config `health.window_days`, default 90):
 - latest usage month: the last `usage` month <= the as-of month and within the 3 months ending
@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from deckgen.config import Config
-from deckgen.metrics.frames import BookData, Rows
+from deckgen.metrics.aggregates import Aggregates
+from deckgen.metrics.frames import BookData
 from deckgen.metrics.periods import (
     business_days_since,
     date_from_day,
@@ -40,7 +41,7 @@ from deckgen.metrics.periods import (
     quarter_index,
     quarter_of,
 )
-from deckgen.metrics.settings import num, setting
+from deckgen.metrics.settings import num
 from deckgen.metrics.vocab import goal_status
 
 
@@ -74,6 +75,7 @@ class HealthInputs:
     tickets_present: bool = False  # the book has a tickets table (zero tickets is then data)
     critical_overdue: tuple[tuple[str, int], ...] = ()  # (ticket id, business days open)
     ticket_csat: float | None = None  # 1-5, mean over the window
+    tickets_open: int = 0  # open at as-of
     tickets_30d: int = 0
     tickets_prev_30d: int = 0
     tickets_window: int = 0
@@ -120,170 +122,195 @@ class HealthInputs:
         return self.reviews_with_exec / self.reviews_total * 100.0
 
 
-def _f(value: Any) -> float | None:
-    if value is None:
-        return None
-    f = float(value)
-    return None if np.isnan(f) else f
+def _col(values: np.ndarray) -> list[Any]:
+    """A numpy column as Python values, NaN -> None."""
+    return [None if isinstance(v, float) and v != v else v for v in values.tolist()]
 
 
-def _count(mask: np.ndarray) -> int:
-    return int(np.count_nonzero(mask))
+def _per_account(n: int, pos: np.ndarray, mask: np.ndarray,
+                 weights: np.ndarray | None = None) -> np.ndarray:
+    """bincount of `pos[mask]` (optionally weighted) over the n accounts."""
+    sel = mask & (pos >= 0)
+    w = None if weights is None else weights[sel]
+    return np.bincount(pos[sel], weights=w, minlength=n)
 
 
-def usage_facts(rows: Rows, as_of: date) -> dict[str, Any]:
-    """Latest usage month (within 3 months of the as-of month) and the 90-day user change."""
-    months = rows["month"]
-    m = month_index(as_of)
-    k = int(np.searchsorted(months, m, side="right"))
-    out: dict[str, Any] = {}
-    if k == 0 or months[k - 1] < m - 2:
-        return out
-    last = k - 1
-    latest = int(months[last])
-    au = _f(rows["active_users"][last])
-    mau = _f(rows["mau"][last])
-    out.update(
-        usage_month=latest,
-        active_users=au,
-        dau=_f(rows["dau"][last]),
-        mau=mau if mau is not None else au,
-    )
-    j = int(np.searchsorted(months[:k], latest - 3, side="left"))
-    if j < k and months[j] == latest - 3:
-        before = _f(rows["active_users"][j])
-        out["users_90d_before"] = before
-        if before and au is not None and before > 0:
-            out["users_change_90d_pct"] = (au - before) / before * 100.0
-    return out
+def all_health_inputs(
+    data: BookData, agg: Aggregates, as_of: date, config: Config
+) -> list[HealthInputs]:
+    """`HealthInputs` for every account (in `data.accounts` order), every table cut at `as_of`.
 
-
-def features_used(rows: Rows, as_of: date, available: frozenset[str]) -> int | None:
-    """Distinct features with events in the 3 months ending with the as-of month (None when the
-    account has no feature rows up to then)."""
-    months = rows["month"]
-    m = month_index(as_of)
-    k = int(np.searchsorted(months, m, side="right"))
-    if k == 0:
-        return None
-    lo = int(np.searchsorted(months, m - 2, side="left"))
-    events = rows["events"][lo:k]
-    names = rows["feature"][lo:k]
-    used = {str(n).strip() for n, e in zip(names, events, strict=True) if e > 0 and n}
-    if available:
-        used &= available
-    return len(used)
-
-
-def health_inputs(
-    data: BookData, account: dict[str, Any], as_of: date, config: Config
-) -> HealthInputs:
-    """Everything the health score needs for `account`, with every table cut at `as_of`."""
-    acct = account["account_id"]
+    Vectorised over all accounts; only rare rows (overdue critical tickets and invoices) are
+    walked one by one."""
+    n = agg.n_acc
+    g = agg.grid
     c = float(day_number(as_of))
-    end = c + 1.0  # end of the as-of day
+    end = c + 1.0
+    m = month_index(as_of)
     window = num(config, "health.window_days")
-    kw: dict[str, Any] = {}
+    cols: dict[str, list[Any]] = {}
 
-    # usage
-    kw["licensed_seats"] = account.get("licensed_seats")
-    kw.update(usage_facts(data.rows("usage", acct), as_of))
+    # usage: latest month within the 3 months ending with the as-of month
+    cm = g.col(m)
+    lo = max(0, cm - 2)
+    win = agg.usage_row[:, lo : cm + 1]
+    has = win.any(axis=1)
+    last = cm - np.argmax(win[:, ::-1], axis=1)
+    rows = np.arange(n)
+    latest = np.where(has, last, 0)
+    au = np.where(has, agg.active_users[rows, latest], np.nan)
+    before_col = latest - 3
+    ok_before = has & (before_col >= 0)
+    before = np.full(n, np.nan)
+    bc = np.clip(before_col, 0, None)
+    before[ok_before] = np.where(
+        agg.usage_row[rows, bc], agg.active_users[rows, bc], np.nan
+    )[ok_before]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = np.where(before > 0, (au - before) / before * 100.0, np.nan)
+    cols["active_users"] = _col(au)
+    cols["usage_month"] = [int(v) + g.lo if h else None for v, h in
+                           zip(latest.tolist(), has.tolist(), strict=True)]
+    cols["dau"] = _col(np.where(has, agg.dau[rows, latest], np.nan))
+    cols["mau"] = _col(np.where(has, agg.mau[rows, latest], np.nan))
+    cols["users_change_90d_pct"] = _col(change)
+    cols["users_90d_before"] = _col(before)
+
+    # features used in the 3 months ending with the as-of month, within the catalog
     if data.has("features"):
-        pt = account.get("product_type")
-        available = data.catalog.available(pt.lower() if pt else None)
-        kw["features_used"] = features_used(data.rows("features", acct), as_of, available)
-        kw["features_available"] = len(available) or None
+        used = _features_used(data, agg, m)
+        had_rows = ~np.isnan(agg.first_feature_month) & (agg.first_feature_month <= m)
+        cols["features_used"] = [int(u) if h else None for u, h in
+                                 zip(used.tolist(), had_rows.tolist(), strict=True)]
+        cols["features_available"] = [
+            len(data.catalog.available(a.get("product_type"))) or None for a in data.accounts
+        ]
 
     # engagement
-    tp = data.rows("touchpoints", acct)
-    if len(tp):
-        d, done, exe = tp["date"], tp["completed"], tp["exec_present"]
+    tp = data.tables["touchpoints"]
+    if tp.size:
+        d, done, exe, pos = tp.cols["date"], tp.cols["completed"], tp.cols["exec_present"], tp.pos
         upto = d <= c
         recent = upto & (d > c - window)
         known = recent & ~np.isnan(done)
-        kw["touchpoints_total"] = _count(known)
-        kw["touchpoints_completed"] = _count(known & (done == 1))
+        cols["touchpoints_total"] = _per_account(n, pos, known).tolist()
+        cols["touchpoints_completed"] = _per_account(n, pos, known & (done == 1)).tolist()
         not_cancelled = done != 0
-        exec_rows = upto & (exe == 1) & not_cancelled
-        if exec_rows.any():
-            kw["exec_days"] = float(c - np.floor(d[exec_rows].max()))
-        kw["exec_recorded"] = bool((upto & ~np.isnan(exe)).any())
-        types = set(setting(config, "health.review_touchpoint_types"))
-        review = np.array([t in types for t in tp["type"]], dtype=bool)
+        ex = upto & (exe == 1) & not_cancelled & (pos >= 0)
+        last_exec = np.full(n, np.nan)
+        np.fmax.at(last_exec, pos[ex], np.floor(d[ex]))
+        cols["exec_days"] = _col(c - last_exec)
+        cols["exec_recorded"] = (_per_account(n, pos, upto & ~np.isnan(exe)) > 0).tolist()
         span = num(config, "health.exec_attendance_window_days")
-        rev = review & upto & (d > c - span) & not_cancelled & ~np.isnan(exe)
-        kw["reviews_total"] = _count(rev)
-        kw["reviews_with_exec"] = _count(rev & (exe == 1))
+        rev = tp.cols["review"] & upto & (d > c - span) & not_cancelled & ~np.isnan(exe)
+        cols["reviews_total"] = _per_account(n, pos, rev).tolist()
+        cols["reviews_with_exec"] = _per_account(n, pos, rev & (exe == 1)).tolist()
 
     # outcomes
-    goals = data.rows("goals", acct)
-    if len(goals):
+    goals = data.tables["goals"]
+    if goals.size:
+        status = _goal_statuses(goals.cols["status"])
         q_now = quarter_index(quarter_of(as_of))
-        total = on_track = 0
-        for status, q in zip(goals["status"], goals["quarter"], strict=True):
-            if not np.isnan(q) and q > q_now:
-                continue
-            norm = goal_status(status)
-            if norm is None:
-                continue
-            total += 1
-            on_track += norm in ("on_track", "complete")
-        kw["goals_total"] = total
-        kw["goals_on_track"] = on_track
-    kw["nps"] = account.get("nps")
-    kw["csat"] = account.get("csat")
+        gq = goals.cols["quarter"]
+        in_scope = np.isnan(gq) | (gq <= q_now)
+        known = in_scope & (status != "")
+        cols["goals_total"] = _per_account(n, goals.pos, known).tolist()
+        on = known & np.isin(status, ["on_track", "complete"])
+        cols["goals_on_track"] = _per_account(n, goals.pos, on).tolist()
 
     # support
+    overdue_tickets: dict[int, list[tuple[str, int]]] = {}
     if data.has("tickets"):
-        kw["tickets_present"] = True
-        t = data.rows("tickets", acct)
-        if len(t):
-            o, r = t["opened_at"], t["resolved_at"]
-            opened = o < end
-            open_now = opened & (np.isnan(r) | (r >= end))
-            crit_set = {str(p).lower() for p in setting(config, "health.critical_priorities")}
-            crit = np.array([p in crit_set for p in t["priority"]], dtype=bool) & open_now
-            if crit.any():
-                bdays = business_days_since(o[crit], as_of)
-                limit = num(config, "health.critical_open_business_days")
-                ids = t["ticket_id"][crit]
-                kw["critical_overdue"] = tuple(
-                    (str(i), int(b)) for i, b in zip(ids, bdays, strict=True) if b > limit
-                )
-            in_window = opened & (o >= end - window)
-            csat = t["csat"][in_window]
-            csat = csat[~np.isnan(csat)]
-            if len(csat):
-                kw["ticket_csat"] = float(csat.mean())
-            kw["tickets_30d"] = _count(opened & (o >= end - 30))
-            kw["tickets_prev_30d"] = _count((o < end - 30) & (o >= end - 60))
-            kw["tickets_window"] = _count(in_window)
-            kw["tickets_prev_window"] = _count((o < end - window) & (o >= end - 2 * window))
+        cols["tickets_present"] = [True] * n
+        t = data.tables["tickets"]
+        o, r, pos = t.cols["opened_at"], t.cols["resolved_at"], t.pos
+        opened = o < end
+        open_now = opened & (np.isnan(r) | (r >= end))
+        crit = np.flatnonzero(t.cols["critical"] & open_now & (pos >= 0))
+        if len(crit):
+            bdays = business_days_since(o[crit], as_of)
+            limit = num(config, "health.critical_open_business_days")
+            for i, b in zip(crit.tolist(), bdays.tolist(), strict=True):
+                if b > limit:
+                    overdue_tickets.setdefault(int(pos[i]), []).append(
+                        (str(t.cols["ticket_id"][i]), int(b))
+                    )
+        in_window = opened & (o >= end - window)
+        has_csat = in_window & ~np.isnan(t.cols["csat"])
+        csat_n = _per_account(n, pos, has_csat)
+        csat_sum = _per_account(n, pos, has_csat, t.cols["csat"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cols["ticket_csat"] = _col(np.where(csat_n > 0, csat_sum / np.maximum(csat_n, 1),
+                                                np.nan))
+        cols["tickets_open"] = _per_account(n, pos, open_now).tolist()
+        cols["tickets_30d"] = _per_account(n, pos, opened & (o >= end - 30)).tolist()
+        cols["tickets_prev_30d"] = _per_account(n, pos, (o < end - 30) & (o >= end - 60)).tolist()
+        cols["tickets_window"] = _per_account(n, pos, in_window).tolist()
+        cols["tickets_prev_window"] = _per_account(
+            n, pos, (o < end - window) & (o >= end - 2 * window)
+        ).tolist()
 
-    # relationship
-    kw["champion_named"] = bool(account.get("champion_name"))
-    kw["champion_changed"] = account.get("champion_changed")
-    kw["sponsor_named"] = bool(account.get("sponsor_name"))
-    kw["sponsor_engaged"] = account.get("sponsor_engaged")
+    # forced-Red facts: the most overdue unpaid invoice
+    overdue_invoice: dict[int, tuple[str, float, int]] = {}
+    inv = data.tables["invoices"]
+    if inv.size:
+        due = inv.cols["due_date"]
+        late = np.flatnonzero(inv.cols["unpaid"] & ~np.isnan(due) & (due < c) & (inv.pos >= 0))
+        for i in late.tolist():
+            p = int(inv.pos[i])
+            days = int(c - np.floor(due[i]))
+            if p in overdue_invoice and overdue_invoice[p][2] >= days:
+                continue
+            day = inv.cols["invoice_date"][i]
+            label = date_from_day(day).isoformat() if day == day else "undated"
+            amount = inv.cols["amount"][i]
+            overdue_invoice[p] = (label, 0.0 if amount != amount else float(amount), days)
 
-    # forced-Red facts
-    kw["cancellation_intent"] = account.get("cancellation_intent")
-    inv = data.rows("invoices", acct)
-    if len(inv):
-        status, due, paid = inv["status"], inv["due_date"], inv["paid_at"]
-        unpaid = np.array(
-            [s in ("open", "failed") or (s is None and np.isnan(p)) for s, p in
-             zip(status, paid, strict=True)],
-            dtype=bool,
-        )
-        late = unpaid & ~np.isnan(due) & (due < c)
-        if late.any():
-            i = int(np.flatnonzero(late)[np.argmin(due[late])])
-            inv_day = inv["invoice_date"][i]
-            label = date_from_day(inv_day).isoformat() if not np.isnan(inv_day) else "undated"
-            kw["overdue_invoice"] = (
-                label,
-                float(np.nan_to_num(inv["amount"][i])),
-                int(c - np.floor(due[i])),
-            )
-    return HealthInputs(**kw)
+    names = list(cols)
+    values = list(cols.values())
+    out: list[HealthInputs] = []
+    for i, acct in enumerate(data.accounts):
+        kw: dict[str, Any] = dict(zip(names, (v[i] for v in values), strict=True))
+        kw["licensed_seats"] = acct.get("licensed_seats")
+        kw["nps"] = acct.get("nps")
+        kw["csat"] = acct.get("csat")
+        kw["champion_named"] = bool(acct.get("champion_name"))
+        kw["champion_changed"] = acct.get("champion_changed")
+        kw["sponsor_named"] = bool(acct.get("sponsor_name"))
+        kw["sponsor_engaged"] = acct.get("sponsor_engaged")
+        kw["cancellation_intent"] = acct.get("cancellation_intent")
+        kw["critical_overdue"] = tuple(overdue_tickets.get(i, ()))
+        kw["overdue_invoice"] = overdue_invoice.get(i)
+        out.append(HealthInputs(**kw))
+    return out
+
+
+def _goal_statuses(values: np.ndarray) -> np.ndarray:
+    """Normalised goal statuses ("" when unrecognised)."""
+    uniq: dict[Any, str] = {}
+    out = []
+    for v in values.tolist():
+        if v not in uniq:
+            uniq[v] = goal_status(v) or ""
+        out.append(uniq[v])
+    return np.array(out, dtype=object)
+
+
+def _features_used(data: BookData, agg: Aggregates, month: int) -> np.ndarray:
+    """Distinct available features with events per account in [month - 2, month]."""
+    n = agg.n_acc
+    df = agg.features_window(month - 2, month)
+    if df.empty:
+        return np.zeros(n, dtype=np.int64)
+    pairs = df[["pos", "feature"]].drop_duplicates()
+    avail_by_pt: dict[str | None, frozenset[str]] = {}
+    pts = [a.get("product_type") for a in data.accounts]
+    keep = []
+    for p, feat in zip(pairs["pos"].tolist(), pairs["feature"].tolist(), strict=True):
+        pt = pts[p]
+        if pt not in avail_by_pt:
+            avail_by_pt[pt] = data.catalog.available(pt)
+        avail = avail_by_pt[pt]
+        keep.append(not avail or feat in avail)
+    sel = pairs["pos"].to_numpy()[np.asarray(keep, dtype=bool)]
+    return np.bincount(sel, minlength=n)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,6 +24,7 @@ _EPOCH_ORD = EPOCH.toordinal()
 # ---------------------------------------------------------------- quarters
 
 
+@lru_cache(maxsize=4096)
 def parse_quarter(text: str) -> tuple[int, int]:
     """`"2026Q3"` (also `"2026-Q3"`, `"2026 q3"`) -> `(2026, 3)`; ValueError otherwise."""
     m = _QUARTER.match(str(text))

@@ -7,6 +7,7 @@ shipped defaults still works; once the key is added to `defaults.yaml` the confi
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from deckgen.config import Config
@@ -44,8 +45,37 @@ EXTRA_DEFAULTS: dict[str, Any] = {
 }
 
 
-def setting(config: Config, key: str) -> Any:
-    """The config value for a dotted `key`, else its entry in `EXTRA_DEFAULTS` (KeyError if neither)."""
+# A Config is read-only, so parsed values are cached per Config object (the engine reads the same
+# few keys hundreds of thousands of times on a large book). Callers must not mutate results.
+_CACHE: weakref.WeakKeyDictionary[Config, dict[tuple[str, str], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _cached(config: Config, kind: str, key: str) -> Any:
+    cache = _CACHE.get(config)
+    if cache is None:
+        cache = _CACHE[config] = {}
+    hit = cache.get((kind, key), _MISS)
+    if hit is not _MISS:
+        return hit
+    raw = _raw(config, key)
+    if kind == "num":
+        value: Any = float(raw)
+    elif kind == "weights":
+        value = {str(k): float(v) for k, v in dict(raw).items()}
+    elif kind == "steps":
+        value = sorted((float(b), float(p)) for b, p in raw)
+    else:
+        value = raw
+    cache[(kind, key)] = value
+    return value
+
+
+_MISS = object()
+
+
+def _raw(config: Config, key: str) -> Any:
     value = config.get(key)
     if value is None:
         if key not in EXTRA_DEFAULTS:
@@ -54,17 +84,24 @@ def setting(config: Config, key: str) -> Any:
     return value
 
 
+def setting(config: Config, key: str) -> Any:
+    """The config value for a dotted `key`, else its entry in `EXTRA_DEFAULTS` (KeyError if
+    neither). Treat the result as read-only."""
+    return _cached(config, "raw", key)
+
+
 def num(config: Config, key: str) -> float:
-    return float(setting(config, key))
+    """A numeric setting as a float."""
+    return float(_cached(config, "num", key))
 
 
 def weights(config: Config, key: str) -> dict[str, float]:
-    """A `{name: weight}` mapping from the config, as floats."""
-    raw = setting(config, key)
-    return {str(k): float(v) for k, v in dict(raw).items()}
+    """A `{name: weight}` mapping from the config, as floats (read-only)."""
+    value: dict[str, float] = _cached(config, "weights", key)
+    return value
 
 
 def steps(config: Config, key: str) -> list[tuple[float, float]]:
-    """`[[lower bound, points], ...]` sorted by bound."""
-    raw = setting(config, key)
-    return sorted((float(b), float(p)) for b, p in raw)
+    """`[[lower bound, points], ...]` sorted by bound (read-only)."""
+    value: list[tuple[float, float]] = _cached(config, "steps", key)
+    return value

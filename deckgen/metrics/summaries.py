@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from deckgen.config import Config
-from deckgen.metrics.frames import Rows, ids_in
+from deckgen.metrics.frames import Rows
 from deckgen.metrics.health import volume_trend
 from deckgen.metrics.inputs import HealthInputs
 from deckgen.metrics.periods import (
@@ -37,6 +37,7 @@ from deckgen.metrics.periods import (
     month_index,
     month_text,
     months_between,
+    quarter_from_index,
     quarter_index,
 )
 from deckgen.metrics.results import (
@@ -221,7 +222,7 @@ def goal_rows(rows: Rows) -> tuple[GoalRow, ...]:
                 status=goal_status(rows["status"][i]),
                 owner=rows["owner"][i],
                 due_date=_day(rows["due_date"][i]),
-                quarter=None if q is None else f"{int(q) // 4}Q{int(q) % 4 + 1}",
+                quarter=None if q is None else quarter_from_index(int(q)),
             )
         )
     return tuple(out)
@@ -267,7 +268,7 @@ def roadmap_rows(items: list[dict[str, Any]], account_id: str) -> tuple[RoadmapR
             status=(it.get("status") or None),
             timing=it.get("timing"),
             module=it.get("module"),
-            requested_by_account=account_id in ids_in(it.get("requested_by")),
+            requested_by_account=account_id in it["requested_ids"],
         )
         for it in items
     )

@@ -129,7 +129,6 @@ def cover(ctx: DeckContext) -> list[Block]:
     who = m.facts.csm_name or "your Customer Success team"
     date_txt = f.date(m.period.qbr_date) if m.period.qbr_date else f.date(m.period.as_of)
     return [text_block(
-        p(Run(m.name, bold=True)),
         p(f"{f.quarter(m.period.quarter)} review · {date_txt}"),
         p(f"Prepared by {who}"),
     )]
@@ -150,7 +149,8 @@ def agenda(ctx: DeckContext) -> list[Block]:
     rows = []
     start = 0
     for item, minutes in AGENDA:
-        rows.append((Cell(f"{start:02d}′"), Cell(item), Cell(f"{minutes} min", align="right")))
+        rows.append((Cell(f"{start // 60}:{start % 60:02d}"), Cell(item),
+                     Cell(f"{minutes} min", align="right")))
         start += minutes
     return [TableBlock(("Start", "Topic", "Time"), tuple(rows), caption=f"{start} minutes",
                        widths=(0.15, 0.65, 0.2))]
@@ -265,7 +265,7 @@ def account_profile(ctx: DeckContext) -> list[Block]:
         ("Industry", (a.industry or "–").replace("_", " ").capitalize()),
         ("Licensed seats", f.number(m.usage.licensed_seats)),
         ("Renewal", f"{f.date(a.renewal_date)}" + (
-            f" ({a.months_to_renewal} months)" if a.months_to_renewal is not None else "")),
+            f" ({f.months_away(a.months_to_renewal)})" if a.renewal_date is not None else "")),
         ("Executive sponsor", ", ".join(x for x in (a.sponsor_name, a.sponsor_title) if x) or "–"),
         ("Champion", ", ".join(x for x in (a.champion_name, a.champion_title) if x) or "–"),
     ]
@@ -451,9 +451,9 @@ def goals_table(ctx: DeckContext) -> list[Block]:
     rows = []
     for g in ctx.m.goals:
         unit = f" {g.unit}" if g.unit and g.unit != "%" else (g.unit or "")
-        rows.append((Cell(g.goal), Cell(f"{f.number(g.target, 1)}{unit}" if g.target is not None
+        rows.append((Cell(g.goal), Cell(f"{f.smart(g.target)}{unit}" if g.target is not None
                                        else "–", align="right"),
-                     Cell(f"{f.number(g.actual, 1)}{unit}" if g.actual is not None else "–",
+                     Cell(f"{f.smart(g.actual)}{unit}" if g.actual is not None else "–",
                           align="right"),
                      status_cell(g.status)))
     return [TableBlock(("Goal", "Target", "Actual", "Status"), tuple(rows),
@@ -502,7 +502,10 @@ def signals_table(ctx: DeckContext) -> list[Block]:
         return [missing_block("risk and expansion signals: not enough usage or support data")]
     rows = []
     for s in ctx.m.signals:
-        kind = "Risk" if s.kind == "risk" else "Opportunity"
+        if s.kind == "expansion":
+            kind = "Opportunity"
+        else:
+            kind = "Risk" if s.status != "green" else "Strength"
         rows.append((Cell(kind, bold=True), Cell(s.label), Cell(s.message),
                      status_cell(s.status, {"red": "High", "yellow": "Medium",
                                             "green": "Positive"}[s.status])))
@@ -545,7 +548,7 @@ def alignment_table(ctx: DeckContext) -> list[Block]:
     rows = []
     for i in range(3):
         g = goals[i] if i < len(goals) else None
-        outcome = (Cell(f"{g.goal}: {f.number(g.actual, 1)} of {f.number(g.target, 1)}"
+        outcome = (Cell(f"{g.goal}: {f.smart(g.actual)} of {f.smart(g.target)}"
                         f"{(' ' + g.unit) if g.unit else ''}") if g and g.target is not None
                    else Cell(g.goal) if g else Cell("", placeholder=ph("supporting outcome")))
         rows.append((Cell("", placeholder=ph(f"their priority #{i + 1}")), outcome,

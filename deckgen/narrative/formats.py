@@ -36,6 +36,19 @@ class Formatter:
         return format_decimal(round(value, digits) if digits else round(value), format=fmt,
                               locale=self.locale)
 
+    def smart(self, value: float | None) -> str:
+        """Whole numbers without decimals, others with one: 76 not 76.0, 68.8 stays."""
+        if value is None:
+            return DASH
+        return self.number(value, 0 if float(value).is_integer() or abs(value) >= 100 else 1)
+
+    def months_away(self, months: int | None) -> str:
+        if months is None:
+            return DASH
+        if months <= 0:
+            return "within a month"
+        return f"in {months} month{'s' if months != 1 else ''}"
+
     def pct(self, value: float | None, digits: int = 0) -> str:
         if value is None:
             return DASH

@@ -23,6 +23,7 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Pt
 
+from deckgen.charting import mpl, native
 from deckgen.charting.style import ChartStyle
 from deckgen.model.deck import (
     MISSING_OPEN,
@@ -48,15 +49,19 @@ from deckgen.render.pptx_text import (
     emu_from_pt,
     fit,
     pt,
-    text_height as measure_height,
     truncate_to_lines,
     wrap,
+)
+from deckgen.render.pptx_text import (
+    text_height as measure_height,
 )
 
 IN = EMU_PER_IN
 ARROWS = {"up": "▲", "down": "▼", "flat": "►"}
 MARKER_RE = re.compile(
-    "(" + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN)) + r").*?"
+    "("
+    + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN))
+    + r").*?"
     + re.escape(PLACEHOLDER_CLOSE),
     re.DOTALL,
 )
@@ -83,9 +88,8 @@ def clean(text: str) -> str:
         o = ord(ch)
         if ch in "\t\n":
             out.append(ch)
-        elif o < 32 or 0x7F <= o < 0xA0 or o in (0xFFFE, 0xFFFF) or 0xD800 <= o <= 0xDFFF:
-            continue
-        elif 0xE000 <= o <= 0xF8FF:
+        elif o < 32 or 0x7F <= o < 0xA0 or o in (0xFFFE, 0xFFFF) or 0xD800 <= o <= 0xF8FF:
+            # C0/C1 controls, non-characters, surrogates (D800-DFFF) and private use (E000-F8FF)
             continue
         else:
             out.append(ch)
@@ -220,8 +224,15 @@ def tokens(pieces: Sequence[Piece]) -> tuple[Token, ...]:
     return tuple(Token(p.text, p.bold) for p in pieces)
 
 
-def write(ctx: Ctx, paragraph: Any, pieces: Sequence[Piece], size: float | None,
-          colour: str | None, *, font: str | None = None) -> None:
+def write(
+    ctx: Ctx,
+    paragraph: Any,
+    pieces: Sequence[Piece],
+    size: float | None,
+    colour: str | None,
+    *,
+    font: str | None = None,
+) -> None:
     """Append runs to a python-pptx paragraph, styling placeholder markers unmistakably.
 
     `size`/`colour` None inherit from the placeholder (a template's cover text colour).
@@ -248,8 +259,14 @@ def write(ctx: Ctx, paragraph: Any, pieces: Sequence[Piece], size: float | None,
                 f.color.rgb = rgb(piece.colour or colour or "")
 
 
-def textbox(slide: Any, rect: Rect, *, anchor: Any = MSO_ANCHOR.TOP,
-            insets: tuple[float, float, float, float] = (0, 0, 0, 0), name: str = "") -> Any:
+def textbox(
+    slide: Any,
+    rect: Rect,
+    *,
+    anchor: Any = MSO_ANCHOR.TOP,
+    insets: tuple[float, float, float, float] = (0, 0, 0, 0),
+    name: str = "",
+) -> Any:
     """A text box that never autofits (we size the text) and wraps at its width."""
     shape = slide.shapes.add_textbox(Emu(rect.x), Emu(rect.y), Emu(rect.w), Emu(max(rect.h, 1)))
     tf = shape.text_frame
@@ -264,10 +281,22 @@ def textbox(slide: Any, rect: Rect, *, anchor: Any = MSO_ANCHOR.TOP,
     return shape
 
 
-def one_line(ctx: Ctx, slide: Any, rect: Rect, text: str, *, size: float, min_size: float,
-             colour: str, bold: bool = False, align: Any = PP_ALIGN.LEFT,
-             anchor: Any = MSO_ANCHOR.TOP, font: str | None = None, max_lines: int = 1,
-             name: str = "") -> Any:
+def one_line(
+    ctx: Ctx,
+    slide: Any,
+    rect: Rect,
+    text: str,
+    *,
+    size: float,
+    min_size: float,
+    colour: str,
+    bold: bool = False,
+    align: Any = PP_ALIGN.LEFT,
+    anchor: Any = MSO_ANCHOR.TOP,
+    font: str | None = None,
+    max_lines: int = 1,
+    name: str = "",
+) -> Any:
     """A short label/value: shrink to fit `max_lines` in the box, then truncate with "…"."""
     family = font or ctx.body_font
     pieces = pieces_from_text(text, bold=bold, colour=colour)
@@ -282,8 +311,15 @@ def one_line(ctx: Ctx, slide: Any, rect: Rect, text: str, *, size: float, min_si
             # markers, as small as needed, over as many lines as the box holds.
             pieces = [Piece(m, True, True) for m in markers]
             lines = max(1, int(pt(rect.h) // (min_size * LINE_HEIGHT)))
-            result = fit([ParaSpec(tokens(pieces))], family, width, pt(rect.h), size,
-                         min(min_size, 7), step=0.5)
+            result = fit(
+                [ParaSpec(tokens(pieces))],
+                family,
+                width,
+                pt(rect.h),
+                size,
+                min(min_size, 7),
+                step=0.5,
+            )
             ctx.note(f"text around a placeholder dropped to fit: {clean(text)[:60]!r}")
             del lines
         else:
@@ -303,7 +339,7 @@ def one_line(ctx: Ctx, slide: Any, rect: Rect, text: str, *, size: float, min_si
 
 TILE_H = int(1.42 * IN)
 TILE_GAP = int(0.18 * IN)
-TILE_MIN_W = int(1.85 * IN)
+TILE_MIN_W = int(1.7 * IN)
 
 
 def kpi_grid(block: KpiBlock, width: int) -> tuple[int, int]:
@@ -320,20 +356,30 @@ def kpi_height(block: KpiBlock, width: int) -> int:
 
 
 def draw_kpis(ctx: Ctx, slide: Any, block: KpiBlock, rect: Rect) -> None:
-    rows, per_row = kpi_grid(block, rect.w)
+    _, per_row = kpi_grid(block, rect.w)
     tile_w = (rect.w - TILE_GAP * (per_row - 1)) // per_row
     for i, kpi in enumerate(block.kpis):
         r, c = divmod(i, per_row)
-        tile = Rect(rect.x + c * (tile_w + TILE_GAP), rect.y + r * (TILE_H + TILE_GAP), tile_w,
-                    TILE_H)
+        tile = Rect(
+            rect.x + c * (tile_w + TILE_GAP), rect.y + r * (TILE_H + TILE_GAP), tile_w, TILE_H
+        )
         _kpi_tile(ctx, slide, kpi, tile)
 
 
-def _rounded(slide: Any, rect: Rect, fill: str, *, radius: float = 0.06, line: str | None = None,
-             name: str = "") -> Any:
-    shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Emu(rect.x), Emu(rect.y),
-                                   Emu(rect.w), Emu(rect.h))
+def _rounded(
+    slide: Any,
+    rect: Rect,
+    fill: str,
+    *,
+    radius: float = 0.06,
+    line: str | None = None,
+    name: str = "",
+) -> Any:
+    shape = slide.shapes.add_shape(
+        MSO_SHAPE.ROUNDED_RECTANGLE, Emu(rect.x), Emu(rect.y), Emu(rect.w), Emu(rect.h)
+    )
     shape.adjustments[0] = radius * IN / max(min(rect.w, rect.h), 1)
+    tpl.strip_shape_style(shape)
     shape.fill.solid()
     shape.fill.fore_color.rgb = rgb(fill)
     if line:
@@ -341,19 +387,19 @@ def _rounded(slide: Any, rect: Rect, fill: str, *, radius: float = 0.06, line: s
         shape.line.width = Pt(1)
     else:
         shape.line.fill.background()
-    shape.shadow.inherit = False
     if name:
         tpl.set_shape_name(shape, name)
     return shape
 
 
 def _rect_shape(slide: Any, rect: Rect, fill: str, name: str = "") -> Any:
-    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(rect.x), Emu(rect.y), Emu(rect.w),
-                                   Emu(rect.h))
+    shape = slide.shapes.add_shape(
+        MSO_SHAPE.RECTANGLE, Emu(rect.x), Emu(rect.y), Emu(rect.w), Emu(rect.h)
+    )
+    tpl.strip_shape_style(shape)
     shape.fill.solid()
     shape.fill.fore_color.rgb = rgb(fill)
     shape.line.fill.background()
-    shape.shadow.inherit = False
     if name:
         tpl.set_shape_name(shape, name)
     return shape
@@ -362,23 +408,49 @@ def _rect_shape(slide: Any, rect: Rect, fill: str, name: str = "") -> Any:
 def _trend_colour(ctx: Ctx, status: Status | None, direction: str | None) -> str:
     if status:
         return ctx.status(status)
-    return {"up": ctx.status("green"), "down": ctx.status("red")}.get(direction or "",
-                                                                     ctx.status("grey"))
+    return {"up": ctx.status("green"), "down": ctx.status("red")}.get(
+        direction or "", ctx.status("grey")
+    )
 
 
 def _kpi_tile(ctx: Ctx, slide: Any, kpi: Any, tile: Rect) -> None:
     _rounded(slide, tile, ctx.tile, name=f"KPI {clean(kpi.label)[:40]}")
     pad = int(0.16 * IN)
     if kpi.status:
-        _rect_shape(slide, Rect(tile.x, tile.y + int(0.16 * IN), int(0.06 * IN),
-                                tile.h - int(0.32 * IN)), ctx.status(kpi.status), "Status stripe")
+        _rect_shape(
+            slide,
+            Rect(tile.x, tile.y + int(0.16 * IN), int(0.06 * IN), tile.h - int(0.32 * IN)),
+            ctx.status(kpi.status),
+            "Status stripe",
+        )
     inner = Rect(tile.x + pad, tile.y + int(0.12 * IN), tile.w - 2 * pad, tile.h - int(0.24 * IN))
     label_r, rest = inner.take_top(int(0.4 * IN))
     value_r, rest = rest.take_top(int(0.52 * IN))
-    one_line(ctx, slide, label_r, kpi.label, size=11, min_size=8.5, colour=ctx.subtle,
-             max_lines=2, anchor=MSO_ANCHOR.BOTTOM, name="KPI label")
-    one_line(ctx, slide, value_r, kpi.value, size=28, min_size=14, colour=ctx.text, bold=True,
-             anchor=MSO_ANCHOR.MIDDLE, font=ctx.head_font, name="KPI value")
+    one_line(
+        ctx,
+        slide,
+        label_r,
+        kpi.label,
+        size=11,
+        min_size=8.5,
+        colour=ctx.subtle,
+        max_lines=2,
+        anchor=MSO_ANCHOR.BOTTOM,
+        name="KPI label",
+    )
+    one_line(
+        ctx,
+        slide,
+        value_r,
+        kpi.value,
+        size=28,
+        min_size=14,
+        colour=ctx.text,
+        bold=True,
+        anchor=MSO_ANCHOR.MIDDLE,
+        font=ctx.head_font,
+        name="KPI value",
+    )
     if kpi.delta or kpi.note:
         shape = textbox(slide, rest, name="KPI delta")
         p = shape.text_frame.paragraphs[0]
@@ -388,8 +460,9 @@ def _kpi_tile(ctx: Ctx, slide: Any, kpi: Any, tile: Rect) -> None:
             colour = _trend_colour(ctx, kpi.status, kpi.direction)
             pieces.append(Piece(f"{arrow} {clean(kpi.delta)}".strip(), True, False, colour))
         if kpi.note:
-            pieces.extend(pieces_from_text(("  " if kpi.delta else "") + kpi.note,
-                                           colour=ctx.subtle))
+            pieces.extend(
+                pieces_from_text(("  " if kpi.delta else "") + kpi.note, colour=ctx.subtle)
+            )
         paras = [ParaSpec(tokens(pieces))]
         result = fit(paras, ctx.body_font, pt(rest.w), 2 * 11 * LINE_HEIGHT, 11, 8.5, step=0.5)
         if not result.fits:
@@ -413,31 +486,53 @@ def draw_score(ctx: Ctx, slide: Any, block: ScoreBlock, rect: Rect) -> None:
     band = ctx.status(block.status)
     pad = int(0.2 * IN)
     d = tile.h - 2 * pad
-    ring = slide.shapes.add_shape(MSO_SHAPE.DONUT, Emu(tile.x + pad), Emu(tile.y + pad), Emu(d),
-                                  Emu(d))
+    ring = slide.shapes.add_shape(
+        MSO_SHAPE.DONUT, Emu(tile.x + pad), Emu(tile.y + pad), Emu(d), Emu(d)
+    )
     ring.adjustments[0] = 0.1
+    tpl.strip_shape_style(ring)
     ring.fill.solid()
     ring.fill.fore_color.rgb = rgb(band)
     ring.line.fill.background()
-    ring.shadow.inherit = False
     tpl.set_shape_name(ring, "Score ring")
     inner = int(d * 0.74)
-    one_line(ctx, slide, Rect(tile.x + pad + (d - inner) // 2, tile.y + pad + (d - inner) // 2,
-                              inner, inner), block.value, size=34, min_size=14, colour=ctx.text,
-             bold=True, align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE, font=ctx.head_font,
-             name="Score value")
+    one_line(
+        ctx,
+        slide,
+        Rect(tile.x + pad + (d - inner) // 2, tile.y + pad + (d - inner) // 2, inner, inner),
+        block.value,
+        size=34,
+        min_size=14,
+        colour=ctx.text,
+        bold=True,
+        align=PP_ALIGN.CENTER,
+        anchor=MSO_ANCHOR.MIDDLE,
+        font=ctx.head_font,
+        name="Score value",
+    )
     x = tile.x + pad + d + int(0.28 * IN)
     col = Rect(x, tile.y + pad - int(0.02 * IN), tile.right - x - pad, d)
     label_r, rest = col.take_top(int(0.34 * IN))
-    one_line(ctx, slide, label_r, block.label, size=15, min_size=11, colour=ctx.text, bold=True,
-             font=ctx.head_font, name="Score label")
+    one_line(
+        ctx,
+        slide,
+        label_r,
+        block.label,
+        size=15,
+        min_size=11,
+        colour=ctx.text,
+        bold=True,
+        font=ctx.head_font,
+        name="Score label",
+    )
     pill_r, rest = rest.take_top(int(0.3 * IN), int(0.08 * IN))
     band_name = {"green": "Green", "yellow": "Yellow", "red": "Red", "grey": "No data"}[
         block.status or "grey"
     ]
     pill_w = int(pt_to_emu(Face(ctx.body_font, True).width(band_name, 11)) + 0.3 * IN)
-    pill = _rounded(slide, Rect(pill_r.x, pill_r.y, pill_w, pill_r.h), band, radius=0.15,
-                    name="Band")
+    pill = _rounded(
+        slide, Rect(pill_r.x, pill_r.y, pill_w, pill_r.h), band, radius=0.15, name="Band"
+    )
     tf = pill.text_frame
     tf.margin_left = tf.margin_right = Emu(int(0.06 * IN))
     tf.margin_top = tf.margin_bottom = Emu(0)
@@ -449,13 +544,36 @@ def draw_score(ctx: Ctx, slide: Any, block: ScoreBlock, rect: Rect) -> None:
     if block.delta:
         arrow = ARROWS.get(block.direction or "", "")
         colour = _trend_colour(ctx, None, block.direction)
-        trend_r = Rect(pill_r.x + pill_w + int(0.16 * IN), pill_r.y,
-                       pill_r.right - pill_r.x - pill_w - int(0.16 * IN), pill_r.h)
-        one_line(ctx, slide, trend_r, f"{arrow} {block.delta}".strip(), size=13, min_size=9,
-                 colour=colour, bold=True, anchor=MSO_ANCHOR.MIDDLE, name="Score trend")
+        trend_r = Rect(
+            pill_r.x + pill_w + int(0.16 * IN),
+            pill_r.y,
+            pill_r.right - pill_r.x - pill_w - int(0.16 * IN),
+            pill_r.h,
+        )
+        one_line(
+            ctx,
+            slide,
+            trend_r,
+            f"{arrow} {block.delta}".strip(),
+            size=13,
+            min_size=9,
+            colour=colour,
+            bold=True,
+            anchor=MSO_ANCHOR.MIDDLE,
+            name="Score trend",
+        )
     if block.caption:
-        one_line(ctx, slide, rest, block.caption, size=11, min_size=9, colour=ctx.subtle,
-                 max_lines=max(1, int(pt(rest.h) // (11 * LINE_HEIGHT))), name="Score caption")
+        one_line(
+            ctx,
+            slide,
+            rest,
+            block.caption,
+            size=11,
+            min_size=9,
+            colour=ctx.subtle,
+            max_lines=max(1, int(pt(rest.h) // (11 * LINE_HEIGHT))),
+            name="Score caption",
+        )
 
 
 def pt_to_emu(points: float) -> int:
@@ -471,8 +589,15 @@ HEADLINE_SIZE = 14.0
 def headline_height(ctx: Ctx, text: str, width: int) -> tuple[float, int]:
     """(font size, height) of a chart's "so what" headline: up to 3 lines, 14pt down to 11pt."""
     paras = [ParaSpec(tokens(pieces_from_text(text, bold=True)))]
-    result = fit(paras, ctx.body_font, pt(width), 3 * HEADLINE_SIZE * LINE_HEIGHT, HEADLINE_SIZE,
-                 11, step=0.5)
+    result = fit(
+        paras,
+        ctx.body_font,
+        pt(width),
+        3 * HEADLINE_SIZE * LINE_HEIGHT,
+        HEADLINE_SIZE,
+        11,
+        step=0.5,
+    )
     lines = min(result.lines, 3)
     return result.size, emu_from_pt(lines * result.size * LINE_HEIGHT) + int(0.02 * IN)
 
@@ -490,20 +615,26 @@ def draw_chart(ctx: Ctx, slide: Any, block: ChartBlock, rect: Rect) -> None:
     spec = block.chart
     size, hh = headline_height(ctx, spec.so_what, rect.w)
     head_r, plot = rect.take_top(hh, int(0.1 * IN))
-    one_line(ctx, slide, head_r, spec.so_what, size=size, min_size=size, colour=ctx.text,
-             bold=True, max_lines=3, name="Chart headline")
+    one_line(
+        ctx,
+        slide,
+        head_r,
+        spec.so_what,
+        size=size,
+        min_size=size,
+        colour=ctx.text,
+        bold=True,
+        max_lines=3,
+        name="Chart headline",
+    )
     if plot.h < int(0.8 * IN):
         ctx.note(f"chart '{spec.id}' had almost no room")
     if ctx.charts == "native":
-        from deckgen.charting import native
-
-        before = len(slide.shapes)
-        shape = native.add_native_chart(slide, spec, Emu(plot.x), Emu(plot.y), Emu(plot.w),
-                                        Emu(plot.h), ctx.style)
-        if shape is None and len(slide.shapes) > before:
-            shape = slide.shapes[-1]
-        if shape is not None:
-            native.set_alt_text(shape, clean(spec.alt_text))
+        frame = native.add_native_chart(
+            slide, spec, Emu(plot.x), Emu(plot.y), Emu(plot.w), Emu(plot.h), ctx.style
+        )
+        native.set_alt_text(frame, clean(spec.alt_text))
+        tpl.set_shape_name(frame, f"Chart {spec.id}")
         ctx.charts_drawn += 1
         return
     png = _png_for(ctx, spec, plot)
@@ -514,9 +645,7 @@ def draw_chart(ctx: Ctx, slide: Any, block: ChartBlock, rect: Rect) -> None:
     x = plot.x + (plot.w - w) // 2
     pic = slide.shapes.add_picture(io.BytesIO(png), Emu(x), Emu(plot.y), Emu(w), Emu(h))
     tpl.set_shape_name(pic, f"Chart {spec.id}")
-    from deckgen.charting import native as native_mod
-
-    native_mod.set_alt_text(pic, clean(spec.alt_text))
+    native.set_alt_text(pic, clean(spec.alt_text))
 
 
 def _png_for(ctx: Ctx, spec: ChartSpec, plot: Rect) -> bytes:
@@ -535,8 +664,6 @@ def _png_for(ctx: Ctx, spec: ChartSpec, plot: Rect) -> bytes:
         if abs((iw / ih) / (w_in / h_in) - 1) <= 0.12:
             ctx.charts_reused += 1
             return data
-    from deckgen.charting import mpl
-
     data = mpl.render_png(spec, ctx.style, w_in, h_in)
     key = spec.id if spec.id not in ctx.png_cache else f"{spec.id}@{w_in:.1f}x{h_in:.1f}"
     ctx.png_cache[key] = data
@@ -547,7 +674,7 @@ def _png_for(ctx: Ctx, spec: ChartSpec, plot: Rect) -> bytes:
 # --------------------------------------------------------------------------- tables
 
 CELL_LR = int(0.08 * IN)
-CELL_TB = int(0.05 * IN)
+CELL_TB = int(0.06 * IN)
 
 
 @dataclass
@@ -580,7 +707,7 @@ def is_numeric(text: str) -> bool:
 
 def _column_aligns(block: TableBlock) -> list[str]:
     """Right-align a column whose every filled body cell is a number; explicit aligns win."""
-    aligns = []
+    aligns: list[str] = []
     for c in range(len(block.columns)):
         cells = [row[c] for row in block.rows if c < len(row)]
         explicit = {cell.align for cell in cells if cell.align != "left"}
@@ -588,8 +715,10 @@ def _column_aligns(block: TableBlock) -> list[str]:
             aligns.append(explicit.pop())
             continue
         texts = [cell.text for cell in cells if cell.placeholder is None and cell.text.strip()]
-        numeric = bool(texts) and all(is_numeric(t) for t in texts) and any(
-            t.strip() not in _DASHES for t in texts
+        numeric = (
+            bool(texts)
+            and all(is_numeric(t) for t in texts)
+            and any(t.strip() not in _DASHES for t in texts)
         )
         aligns.append("right" if numeric else "left")
     return aligns
@@ -616,6 +745,41 @@ def _natural_widths(ctx: Ctx, block: TableBlock, size: float) -> tuple[list[floa
     return nat, mins
 
 
+def _water_fill(nat: list[float], mins: list[float], total: float) -> list[float]:
+    """Column widths like a browser's auto table layout.
+
+    Columns whose one-line width is at most an even share of what is left get exactly that
+    (short columns such as numbers and statuses never wrap); the long columns split the rest in
+    proportion to their one-line width, never below their longest word. Spare room when
+    everything fits goes to the columns proportionally, so the table spans the region.
+    """
+    n = len(nat)
+    if sum(nat) <= total:
+        extra = total - sum(nat)
+        return [w + extra * w / sum(nat) for w in nat]
+    widths: list[float | None] = [None] * n
+    left = total
+    while True:
+        open_cols = [i for i in range(n) if widths[i] is None]
+        if not open_cols:
+            break
+        share = left / len(open_cols)
+        small = [i for i in open_cols if nat[i] <= share]
+        if not small:
+            break
+        for i in small:
+            widths[i] = nat[i]
+            left -= nat[i]
+    open_cols = [i for i in range(n) if widths[i] is None]
+    if open_cols:
+        want = sum(nat[i] for i in open_cols)
+        for i in open_cols:
+            widths[i] = max(mins[i], left * nat[i] / want)
+    out = [w or 0.0 for w in widths]
+    scale = total / sum(out)  # mins may have pushed past the total: scale back to fit
+    return [w * scale for w in out] if scale < 1 else out
+
+
 def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePlan:
     ncol = len(block.columns)
     total = pt(width)
@@ -623,23 +787,17 @@ def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePla
         ws = [total * w / sum(block.widths) for w in block.widths]
     else:
         nat, mins = _natural_widths(ctx, block, size)
-        if sum(nat) <= total:
-            extra = total - sum(nat)
-            ws = [n + extra * n / sum(nat) for n in nat]
-        elif sum(mins) <= total:
-            spare = total - sum(mins)
-            want = [max(n - m, 0) for n, m in zip(nat, mins, strict=True)]
-            ws = [m + (spare * w / sum(want) if sum(want) else spare / ncol)
-                  for m, w in zip(mins, want, strict=True)]
-        else:
-            ws = [total * m / sum(mins) for m in mins]
+        ws = _water_fill(nat, mins, total)
     widths = [emu_from_pt(w) for w in ws]
     widths[-1] = width - sum(widths[:-1])
     inner = [pt(w - 2 * CELL_LR) for w in widths]
 
     def row_h(pieces_list: Sequence[list[Piece]]) -> int:
         lines = max(
-            (len(wrap(tokens(p), ctx.body_font, size, inner[i])) for i, p in enumerate(pieces_list)),
+            (
+                len(wrap(tokens(p), ctx.body_font, size, inner[i]))
+                for i, p in enumerate(pieces_list)
+            ),
             default=1,
         )
         return emu_from_pt(lines * size * LINE_HEIGHT) + 2 * CELL_TB + int(0.01 * IN)
@@ -650,8 +808,9 @@ def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePla
     return TablePlan(size, widths, _column_aligns(block), header_h, row_hs, caption_h)
 
 
-def choose_table_plan(ctx: Ctx, block: TableBlock, width: int, height: int | None,
-                      base: float, floor: float) -> tuple[TablePlan, bool]:
+def choose_table_plan(
+    ctx: Ctx, block: TableBlock, width: int, height: int | None, base: float, floor: float
+) -> tuple[TablePlan, bool]:
     """The largest size (base..floor) at which the table fits `height`; else the base size
     (the caller continues the rest on another slide). Returns (plan, fits)."""
     size = base
@@ -667,19 +826,35 @@ def choose_table_plan(ctx: Ctx, block: TableBlock, width: int, height: int | Non
 ALIGN = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}
 
 
-def draw_table(ctx: Ctx, slide: Any, block: TableBlock, plan: TablePlan, rows: Sequence[int],
-               rect: Rect, *, caption: str | None) -> int:
+def draw_table(
+    ctx: Ctx,
+    slide: Any,
+    block: TableBlock,
+    plan: TablePlan,
+    rows: Sequence[int],
+    rect: Rect,
+    *,
+    caption: str | None,
+) -> int:
     """Draw `rows` (indexes into block.rows) with a repeated header; returns the height used."""
     y = rect.y
     if caption:
-        one_line(ctx, slide, Rect(rect.x, y, rect.w, plan.caption_h - int(0.06 * IN)), caption,
-                 size=12, min_size=9, colour=ctx.subtle, bold=True, anchor=MSO_ANCHOR.BOTTOM,
-                 name="Table caption")
+        one_line(
+            ctx,
+            slide,
+            Rect(rect.x, y, rect.w, plan.caption_h - int(0.06 * IN)),
+            caption,
+            size=12,
+            min_size=9,
+            colour=ctx.subtle,
+            bold=True,
+            anchor=MSO_ANCHOR.BOTTOM,
+            name="Table caption",
+        )
         y += plan.caption_h
     ncol = len(block.columns)
     height = plan.header_h + sum(plan.row_hs[i] for i in rows)
-    gf = slide.shapes.add_table(len(rows) + 1, ncol, Emu(rect.x), Emu(y), Emu(rect.w),
-                                Emu(height))
+    gf = slide.shapes.add_table(len(rows) + 1, ncol, Emu(rect.x), Emu(y), Emu(rect.w), Emu(height))
     tpl.set_shape_name(gf, f"Table {clean(block.caption or block.columns[0])[:40]}")
     table = gf.table
     tpl.set_table_style(table)
@@ -730,8 +905,9 @@ def _style_cell(cell: Any, fill: str) -> None:
 BULLET_INDENT = 0.24  # inches per level
 
 
-def _text_paras(ctx: Ctx, block: TextBlock, size: float) -> list[tuple[ParaSpec, list[Piece],
-                                                                       Paragraph | None]]:
+def _text_paras(
+    ctx: Ctx, block: TextBlock, size: float
+) -> list[tuple[ParaSpec, list[Piece], Paragraph | None]]:
     out: list[tuple[ParaSpec, list[Piece], Paragraph | None]] = []
     if block.heading:
         pieces = pieces_from_text(block.heading, bold=True, colour=ctx.primary)
@@ -740,8 +916,9 @@ def _text_paras(ctx: Ctx, block: TextBlock, size: float) -> list[tuple[ParaSpec,
         pieces = pieces_from_paragraph(para)
         indent = BULLET_INDENT * (para.level + (1 if para.bullet else 0)) * 72
         before = size * 0.5 if (i or block.heading) else 0.0
-        out.append((ParaSpec(tokens(pieces), indent_pt=indent, space_before_pt=before), pieces,
-                    para))
+        out.append(
+            (ParaSpec(tokens(pieces), indent_pt=indent, space_before_pt=before), pieces, para)
+        )
     return out
 
 
@@ -761,8 +938,9 @@ def text_height(ctx: Ctx, block: TextBlock, width: int, size: float) -> int:
     return emu_from_pt(h) + (int(2 * PH_PAD * IN) if boxed else 0) + int(0.04 * IN)
 
 
-def draw_text(ctx: Ctx, slide: Any, block: TextBlock, rect: Rect, base: float,
-              floor: float) -> tuple[float, bool]:
+def draw_text(
+    ctx: Ctx, slide: Any, block: TextBlock, rect: Rect, base: float, floor: float
+) -> tuple[float, bool]:
     """Draw a text block in `rect` at the largest size that fits; (size, truncated)."""
     boxed = is_all_placeholder(block)
     pad = int(PH_PAD * IN) if boxed else 0
@@ -775,9 +953,12 @@ def draw_text(ctx: Ctx, slide: Any, block: TextBlock, rect: Rect, base: float,
     if truncated:
         paras = _truncate_paras(ctx, paras, size, inner_w, inner_h)
     height = rect.h if boxed else min(rect.h, text_height(ctx, block, rect.w, size))
-    shape = textbox(slide, Rect(rect.x, rect.y, rect.w, height),
-                    insets=(PH_PAD, PH_PAD, PH_PAD, PH_PAD) if boxed else (0, 0, 0, 0),
-                    name="Placeholder" if boxed else "Text")
+    shape = textbox(
+        slide,
+        Rect(rect.x, rect.y, rect.w, height),
+        insets=(PH_PAD, PH_PAD, PH_PAD, PH_PAD) if boxed else (0, 0, 0, 0),
+        name="Placeholder" if boxed else "Text",
+    )
     if boxed:
         shape.fill.solid()
         shape.fill.fore_color.rgb = rgb(ctx.style.placeholder.fill)
@@ -791,8 +972,13 @@ def draw_text(ctx: Ctx, slide: Any, block: TextBlock, rect: Rect, base: float,
         first = False
         tpl.set_spacing(p, before_pt=spec.space_before_pt, line_pct=100)
         if para is not None and para.bullet:
-            tpl.set_bullet(p, "•", indent_emu=int(BULLET_INDENT * 0.85 * IN),
-                           margin_emu=int(spec.indent_pt / 72 * IN), colour=ctx.primary)
+            tpl.set_bullet(
+                p,
+                "•",
+                indent_emu=int(BULLET_INDENT * 0.85 * IN),
+                margin_emu=int(spec.indent_pt / 72 * IN),
+                colour=ctx.primary,
+            )
         else:
             tpl.set_bullet(p, None, margin_emu=int(spec.indent_pt / 72 * IN))
         if _is_rtl(pieces):
@@ -817,8 +1003,9 @@ def _is_rtl(pieces: Sequence[Piece]) -> bool:
 _ParaItem = tuple[ParaSpec, list[Piece], "Paragraph | None"]
 
 
-def _truncate_paras(ctx: Ctx, paras: list[_ParaItem], size: float, width: int,
-                    height: int) -> list[_ParaItem]:
+def _truncate_paras(
+    ctx: Ctx, paras: list[_ParaItem], size: float, width: int, height: int
+) -> list[_ParaItem]:
     """Cut text that cannot fit even at the floor size, keeping every placeholder marker.
 
     Whole paragraphs are kept while they fit, the next is cut with "…"; markers that fell in
@@ -833,7 +1020,7 @@ def _truncate_paras(ctx: Ctx, paras: list[_ParaItem], size: float, width: int,
         lost = list(dict.fromkeys(m for m in wanted if m not in kept))
         if not lost:
             return out
-        pieces = [Piece(m + " ", True, True) for m in lost]
+        pieces = [piece for m in lost for piece in (Piece(m, True, True), Piece(" "))]
         spec = ParaSpec(tokens(pieces), space_before_pt=size * 0.5)
         need_pt, _ = measure_height([spec], ctx.body_font, size, pt(width))
         need = emu_from_pt(need_pt + size * 0.5)
@@ -845,8 +1032,9 @@ def _truncate_paras(ctx: Ctx, paras: list[_ParaItem], size: float, width: int,
         return [*out, (spec, pieces, None)]
 
 
-def _cut_paras(ctx: Ctx, paras: list[_ParaItem], size: float, width: int,
-               height: int) -> list[_ParaItem]:
+def _cut_paras(
+    ctx: Ctx, paras: list[_ParaItem], size: float, width: int, height: int
+) -> list[_ParaItem]:
     out: list[_ParaItem] = []
     used = 0.0
     limit = pt(height)
@@ -864,5 +1052,15 @@ def _cut_paras(ctx: Ctx, paras: list[_ParaItem], size: float, width: int,
             cut = truncate_to_lines(text, ctx.body_font, s, pt(width) - spec.indent_pt, room)
             bold = bool(pieces) and pieces[0].bold
             out.append((spec, pieces_from_text(cut, bold=bold), para))
+        elif out:
+            # No room for even a line of the next paragraph: end the last one with "…" so the
+            # reader sees that text follows (in the notes).
+            last_spec, last_pieces, last_para = out[-1]
+            ls = size * last_spec.size_scale
+            last_w = pt(width) - last_spec.indent_pt
+            text = "".join(p.text for p in last_pieces)
+            n = len(wrap(last_spec.tokens, ctx.body_font, ls, last_w))
+            cut = truncate_to_lines(text, ctx.body_font, ls, last_w, n, force=True)
+            out[-1] = (last_spec, pieces_from_text(cut), last_para)
         break
     return out

@@ -67,10 +67,20 @@ _ROLE_NEEDS = {
     "two_content": "a title and two body/content placeholders side by side",
     "title_only": "a title and no body placeholder",
 }
-_FOOTERISH = {PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER,
-              PP_PLACEHOLDER.HEADER}
-_CONTENT_TYPES = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.TABLE,
-                  PP_PLACEHOLDER.CHART, PP_PLACEHOLDER.ORG_CHART, PP_PLACEHOLDER.MEDIA_CLIP}
+_FOOTERISH = {
+    PP_PLACEHOLDER.DATE,
+    PP_PLACEHOLDER.FOOTER,
+    PP_PLACEHOLDER.SLIDE_NUMBER,
+    PP_PLACEHOLDER.HEADER,
+}
+_CONTENT_TYPES = {
+    PP_PLACEHOLDER.BODY,
+    PP_PLACEHOLDER.OBJECT,
+    PP_PLACEHOLDER.TABLE,
+    PP_PLACEHOLDER.CHART,
+    PP_PLACEHOLDER.ORG_CHART,
+    PP_PLACEHOLDER.MEDIA_CLIP,
+}
 _TITLE_TYPES = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
 _SECTION_WORDS = re.compile(r"section|divider|chapter|segue|header", re.IGNORECASE)
 
@@ -273,7 +283,9 @@ def find_layouts(
             return structural, "placeholders"
         return None
 
-    found_direct = {role: direct(role) for role in set(wanted) | {r for w in wanted for r in FALLBACKS[w]}}
+    found_direct = {
+        role: direct(role) for role in set(wanted) | {r for w in wanted for r in FALLBACKS[w]}
+    }
     for role in wanted:
         hit = found_direct.get(role)
         if hit is not None:
@@ -344,10 +356,6 @@ def remove_empty_placeholders(slide: Any) -> int:
     """
     removed = 0
     for shape in list(slide.placeholders):
-        if shape.placeholder_format.type in (PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.FOOTER,
-                                             PP_PLACEHOLDER.DATE):
-            if shape.has_text_frame and (shape.text_frame.text.strip() or _has_field(shape)):
-                continue
         if shape.has_text_frame and not shape.text_frame.text.strip() and not _has_field(shape):
             delete_shape(shape)
             removed += 1
@@ -375,7 +383,10 @@ def add_footer_placeholders(slide: Any, number: int, footer_text: str | None) ->
     """
     layout = slide.slide_layout
     added = False
-    for ph_type, text in ((PP_PLACEHOLDER.SLIDE_NUMBER, None), (PP_PLACEHOLDER.FOOTER, footer_text)):
+    for ph_type, text in (
+        (PP_PLACEHOLDER.SLIDE_NUMBER, None),
+        (PP_PLACEHOLDER.FOOTER, footer_text),
+    ):
         source = layout_placeholder(layout, ph_type)
         if source is None or (ph_type == PP_PLACEHOLDER.FOOTER and not text):
             continue
@@ -394,8 +405,9 @@ def add_footer_placeholders(slide: Any, number: int, footer_text: str | None) ->
                 lst.remove(child)
         if ph_type == PP_PLACEHOLDER.SLIDE_NUMBER:
             para = etree.SubElement(tx_body, qn("a:p"))
-            fld = etree.SubElement(para, qn("a:fld"), id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}",
-                                   type="slidenum")
+            fld = etree.SubElement(
+                para, qn("a:fld"), id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}", type="slidenum"
+            )
             etree.SubElement(fld, qn("a:rPr"), lang="en-US")
             etree.SubElement(fld, qn("a:t")).text = str(number)  # cached; viewers recompute
             added = True
@@ -547,8 +559,13 @@ def theme_palette(theme: Theme) -> dict[str, str]:
     practically every corporate theme, dk1/lt1 its text and background; greys (reference,
     muted, subtle text) stay from style.yaml because themes rarely define good neutrals.
     """
-    mapping = {"primary": "accent1", "secondary": "accent2", "accent": "accent3",
-               "text": "dk1", "background": "lt1"}
+    mapping = {
+        "primary": "accent1",
+        "secondary": "accent2",
+        "accent": "accent3",
+        "text": "dk1",
+        "background": "lt1",
+    }
     return {key: theme.colours[slot] for key, slot in mapping.items() if slot in theme.colours}
 
 
@@ -586,7 +603,6 @@ def set_core_properties(
     cp.revision = 1
     cp.created = stamp
     cp.modified = stamp
-    cp.last_printed = stamp
 
 
 def set_app_properties(prs: Any, application: str = "deckgen") -> None:
@@ -622,8 +638,17 @@ def set_highlight(run: Any, hex_colour: str) -> None:
     hl = etree.Element(qn("a:highlight"))
     etree.SubElement(hl, qn("a:srgbClr"), val=hex_colour.lstrip("#").upper())
     # Schema order: ln, fill, effect, highlight, uLnTx/uLn, uFillTx/uFill, latin, ea, cs, sym...
-    after = {qn("a:ln"), qn("a:noFill"), qn("a:solidFill"), qn("a:gradFill"), qn("a:blipFill"),
-             qn("a:pattFill"), qn("a:grpFill"), qn("a:effectLst"), qn("a:effectDag")}
+    after = {
+        qn("a:ln"),
+        qn("a:noFill"),
+        qn("a:solidFill"),
+        qn("a:gradFill"),
+        qn("a:blipFill"),
+        qn("a:pattFill"),
+        qn("a:grpFill"),
+        qn("a:effectLst"),
+        qn("a:effectDag"),
+    }
     index = 0
     for i, child in enumerate(r_pr):
         if child.tag in after:
@@ -631,12 +656,29 @@ def set_highlight(run: Any, hex_colour: str) -> None:
     r_pr.insert(index, hl)
 
 
-def set_bullet(paragraph: Any, char: str | None, *, indent_emu: int = 0, margin_emu: int = 0,
-               colour: str | None = None) -> None:
+def set_bullet(
+    paragraph: Any,
+    char: str | None,
+    *,
+    indent_emu: int = 0,
+    margin_emu: int = 0,
+    colour: str | None = None,
+) -> None:
     """A character bullet (or explicitly none) with hanging indent; python-pptx has no API."""
     p_pr = paragraph._p.get_or_add_pPr()
-    for tag in ("a:buClrTx", "a:buClr", "a:buSzTx", "a:buSzPct", "a:buSzPts", "a:buFontTx",
-                "a:buFont", "a:buNone", "a:buAutoNum", "a:buChar", "a:buBlip"):
+    for tag in (
+        "a:buClrTx",
+        "a:buClr",
+        "a:buSzTx",
+        "a:buSzPct",
+        "a:buSzPts",
+        "a:buFontTx",
+        "a:buFont",
+        "a:buNone",
+        "a:buAutoNum",
+        "a:buChar",
+        "a:buBlip",
+    ):
         for old in p_pr.findall(qn(tag)):
             p_pr.remove(old)
     p_pr.set("marL", str(margin_emu))
@@ -664,8 +706,9 @@ def set_bullet(paragraph: Any, char: str | None, *, indent_emu: int = 0, margin_
             p_pr.append(el)
 
 
-def set_spacing(paragraph: Any, *, before_pt: float = 0, after_pt: float = 0,
-                line_pct: float | None = None) -> None:
+def set_spacing(
+    paragraph: Any, *, before_pt: float = 0, after_pt: float = 0, line_pct: float | None = None
+) -> None:
     """Paragraph spacing in points (python-pptx's setters exist but order lnSpc oddly in 1.0)."""
     p_pr = paragraph._p.get_or_add_pPr()
     for tag in ("a:lnSpc", "a:spcBef", "a:spcAft"):
@@ -736,6 +779,17 @@ def set_dash(shape: Any, dash: str = "dash") -> None:
         fill.addnext(el)
     else:
         ln.insert(0, el)
+
+
+def strip_shape_style(shape: Any) -> None:
+    """Remove the theme style reference python-pptx puts on autoshapes.
+
+    That `p:style` pulls line, fill, shadow and white text from the theme (a drop shadow on a
+    corporate theme with "intense" effects); deckgen sets fill and line itself.
+    """
+    style = shape._element.find(qn("p:style"))
+    if style is not None:
+        shape._element.remove(style)
 
 
 def set_shape_name(shape: Any, name: str) -> None:

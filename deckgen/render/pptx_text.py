@@ -70,7 +70,10 @@ def _fontconfig(family: str, bold: bool, *, exact: bool) -> str | None:
     try:
         out = subprocess.run(
             [exe, "-f", "%{family}\t%{file}", pattern],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -79,7 +82,9 @@ def _fontconfig(family: str, bold: bool, *, exact: bool) -> str | None:
     families, path = out.split("\t", 1)
     if exact and family.casefold() not in [f.strip().casefold() for f in families.split(",")]:
         return None
-    return path if path.lower().endswith((".ttf", ".otf", ".ttc")) and Path(path).is_file() else None
+    return (
+        path if path.lower().endswith((".ttf", ".otf", ".ttc")) and Path(path).is_file() else None
+    )
 
 
 def _matplotlib_font(family: str, bold: bool) -> str | None:
@@ -230,8 +235,13 @@ class Fit:
     fits: bool
 
 
-def text_height(paras: Sequence[ParaSpec], family: str, size_pt: float, width_pt: float,
-                line_height: float = LINE_HEIGHT) -> tuple[float, int]:
+def text_height(
+    paras: Sequence[ParaSpec],
+    family: str,
+    size_pt: float,
+    width_pt: float,
+    line_height: float = LINE_HEIGHT,
+) -> tuple[float, int]:
     """Height in points and line count of `paras` wrapped to `width_pt` at `size_pt`."""
     total = 0.0
     count = 0
@@ -245,9 +255,17 @@ def text_height(paras: Sequence[ParaSpec], family: str, size_pt: float, width_pt
     return total, count
 
 
-def fit(paras: Sequence[ParaSpec], family: str, width_pt: float, height_pt: float,
-        max_size: float, min_size: float, *, step: float = 1.0,
-        line_height: float = LINE_HEIGHT) -> Fit:
+def fit(
+    paras: Sequence[ParaSpec],
+    family: str,
+    width_pt: float,
+    height_pt: float,
+    max_size: float,
+    min_size: float,
+    *,
+    step: float = 1.0,
+    line_height: float = LINE_HEIGHT,
+) -> Fit:
     """The largest size from `max_size` down to `min_size` at which `paras` fit the box."""
     size = max_size
     while True:
@@ -259,20 +277,37 @@ def fit(paras: Sequence[ParaSpec], family: str, width_pt: float, height_pt: floa
         size = round(size - step, 2)
 
 
-def truncate_to_lines(text: str, family: str, size_pt: float, width_pt: float, max_lines: int,
-                      *, bold: bool = False) -> str:
-    """`text` cut at a word so it wraps to at most `max_lines`, ending with an ellipsis."""
+def truncate_to_lines(
+    text: str,
+    family: str,
+    size_pt: float,
+    width_pt: float,
+    max_lines: int,
+    *,
+    bold: bool = False,
+    force: bool = False,
+) -> str:
+    """`text` cut at a word so it wraps to at most `max_lines`, ending with an ellipsis.
+
+    `force` adds the ellipsis even when the text fits (to show that what followed was cut).
+    """
     tokens = (Token(text, bold),)
-    lines = wrap(tokens, family, size_pt, width_pt)
-    if len(lines) <= max_lines:
+    if not force and len(wrap(tokens, family, size_pt, width_pt)) <= max_lines:
         return text
-    kept = lines[:max_lines]
-    last = kept[-1]
-    face = Face(family, bold)
-    while last and face.width(last + " …", size_pt) > width_pt:
-        last = last[:-1]
-    kept[-1] = last.rstrip() + " …"
-    return " ".join(kept) if " " in text else "".join(kept)
+    words = text.split(" ")
+    spaced = len(words) > 1
+    units = words if spaced else list(text)
+    lo, hi = 0, len(units)
+    # Binary search for the longest prefix that still fits with " …" appended.
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        candidate = (" ".join(units[:mid]) if spaced else "".join(units[:mid])).rstrip() + " …"
+        if len(wrap((Token(candidate, bold),), family, size_pt, width_pt)) <= max_lines:
+            lo = mid
+        else:
+            hi = mid - 1
+    kept = " ".join(units[:lo]) if spaced else "".join(units[:lo])
+    return kept.rstrip(" ,;:–-") + " …" if kept else "…"
 
 
 def pt(emu: float) -> float:
@@ -280,4 +315,4 @@ def pt(emu: float) -> float:
 
 
 def emu_from_pt(points: float) -> int:
-    return int(round(points * EMU_PER_PT))
+    return round(points * EMU_PER_PT)
