@@ -614,7 +614,7 @@ def make_logo() -> bytes:
         fill=teal,
     )
     d.text((h + 8 * scale, h // 2), "Northwind", font=font, fill=(255, 255, 255, 255), anchor="lm")
-    img = img.resize((w // scale, h // scale), Image.LANCZOS)
+    img = img.resize((w // scale, h // scale), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     img.save(buf, "PNG", optimize=True)
     return buf.getvalue()

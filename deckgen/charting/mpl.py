@@ -33,6 +33,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.lines import Line2D
@@ -73,6 +74,7 @@ MAX_BARH_PT = 26.0  # thickest horizontal bar
 NO_DATA = "no data"
 ELLIPSIS = "…"
 PNG_COMPRESS_LEVEL = 3  # zlib level: 6 (PIL's default) is ~8 ms slower for ~15% smaller files
+MIN_SIZE_IN = 0.5  # below this nothing is legible; callers decide what "too cramped" means
 _MEASURE_DPI = 288.0  # text is measured at 4x72 dpi for sub-point precision
 _FALLBACK_FAMILY = "DejaVu Sans"
 _GENERIC = {"sans-serif", "serif", "monospace", "cursive", "fantasy"}
@@ -98,8 +100,12 @@ def render_png(
     validate(spec)
     w_in = style.chart.width_in if width_in is None else float(width_in)
     h_in = style.chart.height_in if height_in is None else float(height_in)
-    if not (math.isfinite(w_in) and math.isfinite(h_in)) or w_in < 1.0 or h_in < 0.8:
-        raise RenderError(f"chart {spec.id!r}: size {w_in} x {h_in} in is too small to read")
+    if (
+        not (math.isfinite(w_in) and math.isfinite(h_in))
+        or w_in < MIN_SIZE_IN
+        or h_in < MIN_SIZE_IN
+    ):
+        raise RenderError(f"chart {spec.id!r}: size {w_in} x {h_in} in is too small to draw")
     dpi = style.chart.dpi
     family = resolve_font_family(style.fonts.family)
     with mpl.rc_context(_rc(style, family)):
@@ -232,6 +238,9 @@ def _rc(style: ChartStyle, family: str) -> dict[RcKeyType, Any]:
         "legend.fontsize": f.tick_size,
         "legend.labelcolor": p.text,
         "path.simplify": True,
+        # Unhinted glyphs draw ~30% faster and look the same at 150 dpi (text is most of the
+        # drawing time: ~1 ms per label with matplotlib's text layout).
+        "text.hinting": "no_hinting",
     }
 
 
@@ -609,8 +618,9 @@ def _encode(canvas: FigureCanvasAgg, dpi: int) -> bytes:
 
     The pHYs dpi lets PowerPoint insert the picture at its intended physical size.
     """
-    rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(rgba[:, :, :3], "RGB")
+    width, height = canvas.get_width_height(physical=True)
+    rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = rgba.convert("RGB")
     out = io.BytesIO()
     image.save(out, "PNG", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
@@ -781,19 +791,55 @@ def _plot_lines(
                     zorder=z,
                     clip_on=False,
                 )
+    shift = offset_copy(
+        ax.transData, fig=fr.fig, x=style.chart.marker_size / 2 + VALUE_OFFSET + 1, units="points"
+    )
     for idx, value, text, colour in last_labels:
-        ax.annotate(
+        ax.text(
+            idx,
+            value,
             text,
-            (idx, value),
-            xytext=(style.chart.marker_size / 2 + VALUE_OFFSET + 1, 0),
-            textcoords="offset points",
+            transform=shift,
             ha="left",
-            va="center",
+            va="center_baseline",
             fontsize=fr.label,
             fontweight="bold",
             color=colour,
-            annotation_clip=False,
+            clip_on=False,
         )
+
+
+def _bars(
+    ax: Axes,
+    centres: Sequence[float],
+    bases: Sequence[float],
+    lengths: Sequence[float],
+    thickness: float,
+    colours: Sequence[str],
+    *,
+    horizontal: bool = False,
+    edge: str | None = None,
+) -> None:
+    """Rectangles as one PolyCollection: ~10x cheaper than `ax.bar`, which builds a Rectangle
+    patch per bar and updates the data limits for each (ours are set by hand)."""
+    half = thickness / 2
+    verts = []
+    for c, b, n in zip(centres, bases, lengths, strict=True):
+        if horizontal:
+            verts.append([(b, c - half), (b + n, c - half), (b + n, c + half), (b, c + half)])
+        else:
+            verts.append([(c - half, b), (c + half, b), (c + half, b + n), (c - half, b + n)])
+    ax.add_collection(
+        PolyCollection(
+            verts,
+            facecolors=list(colours),
+            edgecolors=edge or "none",
+            linewidths=0.6 if edge else 0.0,
+            antialiaseds=True,
+            zorder=2,
+        ),
+        autolim=False,
+    )
 
 
 def _plot_bars(
@@ -805,6 +851,7 @@ def _plot_bars(
     value_size: float,
 ) -> None:
     spec, style = fr.spec, fr.style
+    pal = style.palette
     k = len(values)
     group = min(style.chart.bar_width, k * MAX_BAR_PT / max(slot, 1.0))
     width = group / k
@@ -821,38 +868,45 @@ def _plot_bars(
         if only_primary:  # the customer's label may overhang its neighbours' unlabelled bars
             value_size = fr.tick
     no_data_text = NO_DATA if fr.width(NO_DATA, fr.tick - 1) <= slot * group else "–"
+    above = offset_copy(ax.transData, fig=fr.fig, y=VALUE_OFFSET, units="points")
+    below = offset_copy(ax.transData, fig=fr.fig, y=-VALUE_OFFSET, units="points")
     for i, (vals, colour) in enumerate(zip(values, colours, strict=True)):
         offset = (i - (k - 1) / 2) * width
         fills = _bar_colours(spec, style, i, colour)
+        shown = [(j, v) for j, v in enumerate(vals) if v is not None]
+        if shown:  # one call per series: each ax.bar call costs about a millisecond
+            _bars(
+                ax,
+                [j + offset for j, _ in shown],
+                [0.0] * len(shown),
+                [v for _, v in shown],
+                width * (0.92 if k > 1 else 1.0),
+                [fills[j] for j, _ in shown],
+            )
         for j, v in enumerate(vals):
-            xj = j + offset
             if v is None:
                 if k == 1 or i == primary:
                     ax.text(
-                        xj,
+                        j + offset,
                         0,
                         no_data_text,
                         ha="center",
                         va="bottom",
                         fontsize=fr.tick - 1,
-                        color=style.palette.subtle_text,
-                        rotation=0,
+                        color=pal.subtle_text,
                     )
-                continue
-            ax.bar(xj, v, width * (0.92 if k > 1 else 1.0), color=fills[j], zorder=2, linewidth=0)
-            if only_primary and i != primary:
-                continue
-            ax.annotate(
-                labels[i][j],
-                (xj, v),
-                xytext=(0, VALUE_OFFSET if v >= 0 else -VALUE_OFFSET),
-                textcoords="offset points",
-                ha="center",
-                va="bottom" if v >= 0 else "top",
-                fontsize=value_size,
-                color=style.palette.text,
-                annotation_clip=False,
-            )
+            elif not only_primary or i == primary:
+                ax.text(
+                    j + offset,
+                    v,
+                    labels[i][j],
+                    transform=above if v >= 0 else below,
+                    ha="center",
+                    va="bottom" if v >= 0 else "top",
+                    fontsize=value_size,
+                    color=pal.text,
+                    clip_on=False,
+                )
 
 
 def _plot_stacks(
@@ -865,8 +919,10 @@ def _plot_stacks(
     span: float,
     value_size: float,
 ) -> None:
+    """Stacks with totals on top; segments are labelled inside only where the label fits."""
     spec, style = fr.spec, fr.style
-    n = len(spec.categories)
+    pal = style.palette
+    n, k = len(spec.categories), len(values)
     width = min(style.chart.bar_width, MAX_BAR_PT / max(slot, 1.0))
     bar_pt = width * slot
     pt_per_unit = plot_h / max(span, 1e-12)
@@ -874,24 +930,21 @@ def _plot_stacks(
     neg_base = [0.0] * n
     inner_size = fr.tick
     for vals, colour in zip(values, colours, strict=True):
-        text_colour = "#FFFFFF" if luminance(colour) < 0.55 else style.palette.text
+        text_colour = "#FFFFFF" if luminance(colour) < 0.55 else pal.text
+        xs: list[float] = []
+        heights: list[float] = []
+        bottoms: list[float] = []
         for j, v in enumerate(vals):
             if v is None or v == 0:
                 continue
             base = pos_base if v > 0 else neg_base
-            ax.bar(
-                j,
-                v,
-                width,
-                bottom=base[j],
-                color=colour,
-                zorder=2,
-                linewidth=0.6,
-                edgecolor=style.palette.background,
-            )
+            xs.append(j)
+            heights.append(v)
+            bottoms.append(base[j])
             label = format_label(v, spec)
             if (
-                abs(v) * pt_per_unit >= fr.height(inner_size) + 2
+                k > 1
+                and abs(v) * pt_per_unit >= fr.height(inner_size) + 2
                 and fr.width(label, inner_size) <= bar_pt - 4
             ):
                 ax.text(
@@ -899,38 +952,38 @@ def _plot_stacks(
                     base[j] + v / 2,
                     label,
                     ha="center",
-                    va="center",
+                    va="center_baseline",
                     fontsize=inner_size,
                     color=text_colour,
                     zorder=3,
                 )
             base[j] += v
+        if xs:
+            _bars(ax, xs, bottoms, heights, width, [colour] * len(xs), edge=pal.background)
+    above = offset_copy(ax.transData, fig=fr.fig, y=VALUE_OFFSET, units="points")
+    below = offset_copy(ax.transData, fig=fr.fig, y=-VALUE_OFFSET, units="points")
     for j in range(n):
         col = [vals[j] for vals in values]
         if all(v is None for v in col):
+            text = NO_DATA if fr.width(NO_DATA, fr.tick - 1) <= slot else "–"
             ax.text(
-                j,
-                0,
-                NO_DATA if fr.width(NO_DATA, fr.tick - 1) <= slot else "–",
-                ha="center",
-                va="bottom",
-                fontsize=fr.tick - 1,
-                color=style.palette.subtle_text,
+                j, 0, text, ha="center", va="bottom", fontsize=fr.tick - 1, color=pal.subtle_text
             )
-        elif len(values) > 1 or pos_base[j] == 0:
-            total = pos_base[j] + neg_base[j]
-            ax.annotate(
-                format_label(total, spec),
-                (j, pos_base[j]),
-                xytext=(0, VALUE_OFFSET),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=value_size,
-                fontweight="bold",
-                color=style.palette.text,
-                annotation_clip=False,
-            )
+            continue
+        total = pos_base[j] + neg_base[j]
+        up = pos_base[j] > 0 or neg_base[j] == 0
+        ax.text(
+            j,
+            pos_base[j] if up else neg_base[j],
+            format_label(total, spec),
+            transform=above if up else below,
+            ha="center",
+            va="bottom" if up else "top",
+            fontsize=value_size,
+            fontweight="bold" if k > 1 else "normal",
+            color=pal.text,
+            clip_on=False,
+        )
 
 
 # --------------------------------------------------------------------------- horizontal bars
@@ -983,34 +1036,45 @@ def _draw_barh(fr: _Frame, top: float) -> None:
     group = min(style.chart.bar_width, k * MAX_BARH_PT / max(slot, 1.0))
     thick = group / k
     primary = next((i for i, s in enumerate(spec.series) if s.style == "primary"), 0)
+    right_of = offset_copy(ax.transData, fig=fr.fig, x=VALUE_OFFSET, units="points")
+    left_of = offset_copy(ax.transData, fig=fr.fig, x=-VALUE_OFFSET, units="points")
     for i, (vals, colour) in enumerate(zip(values, colours, strict=True)):
         offset = (i - (k - 1) / 2) * thick
         fills = _bar_colours(spec, style, i, colour)
+        shown = [(j, v) for j, v in enumerate(vals) if v is not None]
+        if shown:
+            _bars(
+                ax,
+                [j + offset for j, _ in shown],
+                [0.0] * len(shown),
+                [v for _, v in shown],
+                thick * (0.9 if k > 1 else 1.0),
+                [fills[j] for j, _ in shown],
+                horizontal=True,
+            )
         for j, v in enumerate(vals):
-            yj = j + offset
             if v is None:
                 if k == 1 or i == primary:
                     ax.text(
                         0,
-                        yj,
+                        j + offset,
                         f" {NO_DATA}",
                         ha="left",
-                        va="center",
+                        va="center_baseline",
                         fontsize=fr.tick - 1,
                         color=pal.subtle_text,
                     )
                 continue
-            ax.barh(yj, v, thick * (0.9 if k > 1 else 1.0), color=fills[j], zorder=2, linewidth=0)
-            ax.annotate(
+            ax.text(
+                v,
+                j + offset,
                 labels[i][j],
-                (v, yj),
-                xytext=(VALUE_OFFSET if v >= 0 else -VALUE_OFFSET, 0),
-                textcoords="offset points",
+                transform=right_of if v >= 0 else left_of,
                 ha="left" if v >= 0 else "right",
-                va="center",
+                va="center_baseline",
                 fontsize=value_size,
                 color=pal.text,
-                annotation_clip=False,
+                clip_on=False,
             )
     if lo < 0:
         ax.axvline(0, color=pal.subtle_text, linewidth=0.8, zorder=2)

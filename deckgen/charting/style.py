@@ -107,7 +107,10 @@ class ChartStyle:
             raise ConfigError(
                 f"unknown palette colour(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
-        checked = {k: _colour(v, f"palette.{k}") for k, v in colours.items()}
+        try:
+            checked = {k: _colour(v, f"palette.{k}") for k, v in colours.items()}
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
         return dataclasses.replace(self, palette=dataclasses.replace(self.palette, **checked))
 
     def status_colour(self, status: Status) -> str:

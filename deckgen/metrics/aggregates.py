@@ -19,7 +19,8 @@ import pandas as pd
 
 from deckgen.config import Config
 from deckgen.metrics.frames import BookData, feature_keywords, keyword_column
-from deckgen.metrics.periods import day_number, month_index
+from deckgen.metrics.periods import day_number, month_index, quarter_index
+from deckgen.metrics.results import Period
 from deckgen.metrics.settings import setting
 
 LOOKBACK_MONTHS = 36
@@ -64,8 +65,9 @@ def _cells(grid: MonthGrid, pos: np.ndarray, months: np.ndarray) -> tuple[np.nda
     return idx, (months[idx] - grid.lo).astype(np.int64)
 
 
-def dense_last(n_acc: int, grid: MonthGrid, pos: np.ndarray, months: np.ndarray,
-               values: np.ndarray) -> np.ndarray:
+def dense_last(
+    n_acc: int, grid: MonthGrid, pos: np.ndarray, months: np.ndarray, values: np.ndarray
+) -> np.ndarray:
     """Account x month matrix of `values` (NaN where no row)."""
     out = np.full((n_acc, grid.n), np.nan)
     idx, cols = _cells(grid, pos, months)
@@ -73,8 +75,13 @@ def dense_last(n_acc: int, grid: MonthGrid, pos: np.ndarray, months: np.ndarray,
     return out
 
 
-def dense_sum(n_acc: int, grid: MonthGrid, pos: np.ndarray, months: np.ndarray,
-              weights: np.ndarray | None = None) -> np.ndarray:
+def dense_sum(
+    n_acc: int,
+    grid: MonthGrid,
+    pos: np.ndarray,
+    months: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
     """Account x month matrix of summed `weights` (counts when None; NaN weights count 0)."""
     idx, cols = _cells(grid, pos, months)
     w = None if weights is None else np.nan_to_num(weights[idx])
@@ -109,17 +116,19 @@ def month_of_days(days: np.ndarray) -> np.ndarray:
 class Aggregates:
     """Dense per-account matrices and per-(account, quarter) statistics for one as-of date."""
 
-    def __init__(self, data: BookData, config: Config, as_of: date,
-                 review_quarters: Iterable[int]) -> None:
+    def __init__(
+        self, data: BookData, config: Config, as_of: date, periods: Iterable[Period]
+    ) -> None:
         self.n_acc = n = len(data.accounts)
         self.as_of = as_of
-        quarters = sorted(set(review_quarters))
-        self.grid = g = month_grid(as_of, quarters)
+        periods = list(periods)
+        quarters = sorted({quarter_index(p.quarter) for p in periods})
+        shown = {quarter_index(q) for p in periods for q in p.previous_quarters}
+        self.grid = g = month_grid(as_of, sorted(shown | set(quarters)))
         end = day_number(as_of) + 1.0
 
         u = data.tables["usage"]
-        self.usage_row = ~np.isnan(dense_last(n, g, u.pos, u.cols["month"],
-                                              np.zeros(u.size)))
+        self.usage_row = ~np.isnan(dense_last(n, g, u.pos, u.cols["month"], np.zeros(u.size)))
         self.active_users = dense_last(n, g, u.pos, u.cols["month"], u.cols["active_users"])
         self.dau = dense_last(n, g, u.pos, u.cols["month"], u.cols["dau"])
         mau = dense_last(n, g, u.pos, u.cols["month"], u.cols["mau"])
@@ -156,7 +165,7 @@ class Aggregates:
             self.deflection_base_events = np.zeros((n, g.n))
             self.deflection_base_rows = np.zeros((n, g.n), dtype=bool)
         self._features_frame = self._feature_frame(data, g)
-        self.first_feature_month = self._first_month(f.pos, fm, n)
+        self.first_feature_month = self._first_month(f.pos, np.where(fm <= g.now, fm, np.nan), n)
         self.first_use = self._first_use()
 
         t = data.tables["tickets"]
@@ -168,9 +177,7 @@ class Aggregates:
         inv = data.tables["invoices"]
         live = ~inv.cols["void"] & ~np.isnan(inv.cols["amount"])
         i_month = month_of_days(np.where(live, inv.cols["invoice_date"], np.nan))
-        self.billed_q_sum = by_quarter(
-            dense_sum(n, g, inv.pos, i_month, inv.cols["amount"]), "sum"
-        )
+        self.billed_q_sum = by_quarter(dense_sum(n, g, inv.pos, i_month, inv.cols["amount"]), "sum")
         self.billed_q_count = by_quarter(dense_sum(n, g, inv.pos, i_month), "sum")
         self.top_features = self._top_features(quarters)
 
@@ -187,12 +194,14 @@ class Aggregates:
         f = data.tables["features"]
         ok = (f.pos >= 0) & (f.cols["events"] > 0) & (f.cols["month"] <= g.now)
         names = pd.Series(f.cols["feature"][ok], dtype=object).astype(str).str.strip()
-        return pd.DataFrame({
-            "pos": f.pos[ok],
-            "month": f.cols["month"][ok].astype(np.int64),
-            "feature": names.to_numpy(dtype=object),
-            "events": f.cols["events"][ok],
-        })
+        return pd.DataFrame(
+            {
+                "pos": f.pos[ok],
+                "month": f.cols["month"][ok].astype(np.int64),
+                "feature": names.to_numpy(dtype=object),
+                "events": f.cols["events"][ok],
+            }
+        )
 
     def _first_use(self) -> dict[int, list[tuple[int, str]]]:
         """Per account: (first month with events, feature), for "new feature" signals."""
@@ -205,7 +214,9 @@ class Aggregates:
             out.setdefault(int(p), []).append((int(month), str(name)))
         return out
 
-    def _top_features(self, quarters: list[int]) -> dict[tuple[int, int], tuple[tuple[str, int], ...]]:
+    def _top_features(
+        self, quarters: list[int]
+    ) -> dict[tuple[int, int], tuple[tuple[str, int], ...]]:
         """(account, quarter) -> the top features by events in that quarter."""
         df = self._features_frame
         out: dict[tuple[int, int], tuple[tuple[str, int], ...]] = {}
@@ -216,11 +227,19 @@ class Aggregates:
         if df.empty:
             return out
         sums = df.groupby(["pos", "quarter", "feature"], sort=False)["events"].sum().reset_index()
-        sums = sums.sort_values(["pos", "quarter", "events", "feature"],
-                                ascending=[True, True, False, True], kind="stable")
+        sums = sums.sort_values(
+            ["pos", "quarter", "events", "feature"],
+            ascending=[True, True, False, True],
+            kind="stable",
+        )
         top = sums.groupby(["pos", "quarter"], sort=False).head(TOP_FEATURES)
-        for p, qi, name, ev in zip(top["pos"].tolist(), top["quarter"].tolist(),
-                                   top["feature"].tolist(), top["events"].tolist(), strict=True):
+        for p, qi, name, ev in zip(
+            top["pos"].tolist(),
+            top["quarter"].tolist(),
+            top["feature"].tolist(),
+            top["events"].tolist(),
+            strict=True,
+        ):
             key = (int(p), int(qi))
             out[key] = (*out.get(key, ()), (str(name), round(ev)))
         return out
@@ -232,8 +251,9 @@ class Aggregates:
 
     # ------------------------------------------------------------ tickets
 
-    def _ticket_quarters(self, data: BookData, end: float,
-                         quarters: list[int]) -> dict[tuple[int, int], tuple[Any, ...]]:
+    def _ticket_quarters(
+        self, data: BookData, end: float, quarters: list[int]
+    ) -> dict[tuple[int, int], tuple[Any, ...]]:
         """(account, quarter) -> (tickets opened, median resolution hours, median first-response
         hours, mean ticket CSAT) for tickets opened in the quarter (and by as-of)."""
         t = data.tables["tickets"]
@@ -243,24 +263,33 @@ class Aggregates:
         if not ok.any():
             return {}
         resolved = ~np.isnan(r) & (r >= o) & (r < end)
-        df = pd.DataFrame({
-            "pos": t.pos[ok],
-            "quarter": q[ok].astype(np.int64),
-            "hours": np.where(resolved, (r - o) * 24.0, np.nan)[ok],
-            "frh": t.cols["first_response_hours"][ok],
-            "csat": t.cols["csat"][ok],
-        })
+        df = pd.DataFrame(
+            {
+                "pos": t.pos[ok],
+                "quarter": q[ok].astype(np.int64),
+                "hours": np.where(resolved, (r - o) * 24.0, np.nan)[ok],
+                "frh": t.cols["first_response_hours"][ok],
+                "csat": t.cols["csat"][ok],
+            }
+        )
         grp = df.groupby(["pos", "quarter"], sort=False)
-        stats = pd.DataFrame({
-            "n": grp.size(),
-            "hours": grp["hours"].median(),
-            "frh": grp["frh"].median(),
-            "csat": grp["csat"].mean(),
-        })
+        stats = pd.DataFrame(
+            {
+                "n": grp.size(),
+                "hours": grp["hours"].median(),
+                "frh": grp["frh"].median(),
+                "csat": grp["csat"].mean(),
+            }
+        )
         out: dict[tuple[int, int], tuple[Any, ...]] = {}
-        for (p, qi), n, h, fr, cs in zip(stats.index.tolist(), stats["n"].tolist(),
-                                         stats["hours"].tolist(), stats["frh"].tolist(),
-                                         stats["csat"].tolist(), strict=True):
+        for (p, qi), n, h, fr, cs in zip(
+            stats.index.tolist(),
+            stats["n"].tolist(),
+            stats["hours"].tolist(),
+            stats["frh"].tolist(),
+            stats["csat"].tolist(),
+            strict=True,
+        ):
             out[(int(p), int(qi))] = (
                 int(n),
                 None if h != h else float(h),
@@ -283,6 +312,23 @@ class Aggregates:
         row = mat[pos, : self.grid.col(self.grid.now) + 1]
         hits = np.flatnonzero(row)
         return int(hits[-1]) + self.grid.lo if len(hits) else None
+
+    def latest_usage_month(self) -> int | None:
+        """The book's latest usage month (not after as-of)."""
+        cols = np.flatnonzero(self.usage_row.any(axis=0))
+        return int(cols[-1]) + self.grid.lo if len(cols) else None
+
+    def m_series(
+        self, mat: np.ndarray, pos: int, first: int, last: int
+    ) -> tuple[float | None, ...]:
+        """An account's values for months `first`..`last` (None off the grid, after as-of, or
+        NaN)."""
+        out: list[float | None] = []
+        lo, hi = self.grid.col(first), self.grid.col(min(last, self.grid.now))
+        row = mat[pos, max(lo, 0) : max(hi + 1, 0)].tolist()
+        out = [None] * max(0, -lo) + [None if v != v else v for v in row]
+        out += [None] * ((last - first + 1) - len(out))
+        return tuple(out[: last - first + 1])
 
     def m_value(self, mat: np.ndarray, pos: int, month: int) -> float | None:
         c = self.grid.col(month)

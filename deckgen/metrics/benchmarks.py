@@ -42,9 +42,7 @@ def benchmark_values(
     usage: UsageSummary, support: SupportSummary, health: Health
 ) -> dict[str, float | None]:
     """The account's own value of every benchmark metric."""
-    per_month = (
-        support.tickets_in_quarter / 3.0 if support.tickets_in_quarter is not None else None
-    )
+    per_month = support.tickets_in_quarter / 3.0 if support.tickets_in_quarter is not None else None
     return {
         "user_adoption_pct": usage.seat_utilisation_pct,
         "feature_utilisation_pct": usage.feature_breadth_pct,
@@ -66,16 +64,12 @@ def _ikey(industry: str | None) -> str | None:
     return industry.strip().casefold() if industry and industry.strip() else None
 
 
-def _ok(v: float | None) -> bool:
-    return v is not None and not math.isnan(v)
-
-
 def percentile_without(sorted_vals: np.ndarray, skip: int | None, pct: float) -> float:
     """Linear-interpolated percentile (numpy's default) of `sorted_vals` with the element at
     index `skip` left out (None: keep all). O(1)."""
     n = len(sorted_vals) - (0 if skip is None else 1)
     pos = pct / 100.0 * (n - 1)
-    lo = int(math.floor(pos))
+    lo = math.floor(pos)
     hi = min(lo + 1, n - 1)
 
     def at(i: int) -> float:
@@ -87,38 +81,80 @@ def percentile_without(sorted_vals: np.ndarray, skip: int | None, pct: float) ->
     return a + (b - a) * (pos - lo)
 
 
+def _percentiles_excluding_each(vals: np.ndarray, pct: float) -> np.ndarray:
+    """For a sorted array, the percentile of the array without element k, for every k
+    (vectorised `percentile_without`)."""
+    n = len(vals) - 1
+    if n <= 0:
+        return np.full(len(vals), np.nan)
+    pos = pct / 100.0 * (n - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, n - 1)
+    k = np.arange(len(vals))
+    a = np.where(lo < k, vals[lo], vals[min(lo + 1, len(vals) - 1)])
+    b = np.where(hi < k, vals[hi], vals[min(hi + 1, len(vals) - 1)])
+    return a + (b - a) * (pos - lo)
+
+
+@dataclass(frozen=True)
+class _Group:
+    size: int  # accounts with a value
+    rank: Mapping[str, int]  # member account -> index in the sorted values
+    all_stats: tuple[float, float, float]  # median, 75th, 25th percentile of all values
+    without: tuple[np.ndarray, np.ndarray, np.ndarray]  # the same without each member
+
+
 class Cohorts:
-    """Sorted peer values per metric, per tier and per (tier, industry), built once."""
+    """Peer statistics per metric, per tier and per (tier, industry), computed once for every
+    group (with each member left out in turn, vectorised): per account it is a lookup."""
 
     def __init__(self, records: Iterable[PeerRecord], config: Config) -> None:
         self.min_cohort = int(num(config, "benchmarks.min_cohort"))
         self.min_industry = int(num(config, "benchmarks.min_industry_cohort"))
         self.metrics = [m for m in setting(config, "benchmarks.metrics") if m in METRICS]
-        self.by_id: dict[str, PeerRecord] = {}
-        groups: dict[tuple[str, str, str | None], list[float]] = {}
+        members: dict[tuple[str, str, str | None], list[tuple[float, str]]] = {}
         for rec in records:
-            self.by_id[rec.account_id] = rec
             ind = _ikey(rec.industry)
             for m in self.metrics:
                 v = rec.values.get(m)
-                if not _ok(v):
+                if v is None or v != v:
                     continue
-                groups.setdefault((m, rec.tier, None), []).append(float(v))  # type: ignore[arg-type]
+                members.setdefault((m, rec.tier, None), []).append((float(v), rec.account_id))
                 if ind is not None:
-                    groups.setdefault((m, rec.tier, ind), []).append(float(v))  # type: ignore[arg-type]
-        self.groups = {k: np.sort(np.asarray(v, dtype="float64")) for k, v in groups.items()}
+                    members.setdefault((m, rec.tier, ind), []).append((float(v), rec.account_id))
+        self.groups: dict[tuple[str, str, str | None], _Group] = {}
+        for key, items in members.items():
+            items.sort()
+            vals = np.array([v for v, _ in items], dtype="float64")
+            self.groups[key] = _Group(
+                size=len(vals),
+                rank={a: i for i, (_, a) in enumerate(items)},
+                all_stats=(
+                    percentile_without(vals, None, 50.0),
+                    percentile_without(vals, None, 75.0),
+                    percentile_without(vals, None, 25.0),
+                ),
+                without=(
+                    _percentiles_excluding_each(vals, 50.0),
+                    _percentiles_excluding_each(vals, 75.0),
+                    _percentiles_excluding_each(vals, 25.0),
+                ),
+            )
 
     def _peers(
-        self, metric: str, tier: str, ind: str | None, account_id: str
-    ) -> tuple[np.ndarray, int | None]:
-        vals = self.groups.get((metric, tier, ind), np.empty(0))
-        rec = self.by_id.get(account_id)
-        skip = None
-        if rec is not None and rec.tier == tier and (ind is None or _ikey(rec.industry) == ind):
-            own = rec.values.get(metric)
-            if _ok(own) and len(vals):
-                skip = int(np.searchsorted(vals, float(own)))  # type: ignore[arg-type]
-        return vals, skip
+        self, key: tuple[str, str, str | None], account_id: str
+    ) -> tuple[int, tuple[float, float, float] | None]:
+        """(number of peers, (median, 75th, 25th percentile) of the peers)."""
+        group = self.groups.get(key)
+        if group is None:
+            return 0, None
+        k = group.rank.get(account_id)
+        if k is None:
+            return group.size, group.all_stats
+        if group.size <= 1:
+            return 0, None
+        med, p75, p25 = group.without
+        return group.size - 1, (float(med[k]), float(p75[k]), float(p25[k]))
 
     def benchmarks(
         self,
@@ -127,27 +163,26 @@ class Cohorts:
         industry: str | None,
         values: Mapping[str, float | None],
     ) -> tuple[Benchmark, ...]:
+        """The account's benchmarks, one per configured metric (peer values only when shown)."""
         out = []
         ind = _ikey(industry)
         for metric in self.metrics:
             label, unit, higher = METRICS[metric]
-            customer = values.get(metric)
-            customer = float(customer) if _ok(customer) else None  # type: ignore[arg-type]
+            raw = values.get(metric)
+            customer = float(raw) if raw is not None and raw == raw else None
             cohort = tier.replace("_", " ")
-            vals, skip = self._peers(metric, tier, None, account_id)
+            size, stats = self._peers((metric, tier, None), account_id)
             if ind is not None:
-                ivals, iskip = self._peers(metric, tier, ind, account_id)
-                if len(ivals) - (iskip is not None) >= self.min_industry:
-                    vals, skip = ivals, iskip
+                isize, istats = self._peers((metric, tier, ind), account_id)
+                if isize >= self.min_industry:
+                    size, stats = isize, istats
                     cohort = f"{cohort} · {(industry or '').strip().replace('_', ' ')}"
-            size = len(vals) - (skip is not None)
-            shown = size >= self.min_cohort and customer is not None
+            shown = size >= self.min_cohort and customer is not None and stats is not None
             median = top = None
             in_top = False
-            if shown:
-                median = percentile_without(vals, skip, 50.0)
-                top = percentile_without(vals, skip, 75.0 if higher else 25.0)
-                assert customer is not None
+            if shown and stats is not None and customer is not None:
+                median = stats[0]
+                top = stats[1] if higher else stats[2]
                 in_top = customer >= top if higher else customer <= top
             out.append(
                 Benchmark(
@@ -158,7 +193,7 @@ class Cohorts:
                     peer_median=median,
                     top_quartile=top,
                     cohort=cohort,
-                    cohort_size=max(0, size),
+                    cohort_size=size,
                     higher_is_better=higher,
                     shown=shown,
                     in_top_quartile=in_top,

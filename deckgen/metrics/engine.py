@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
-
 from deckgen.book.gates import Gate
 from deckgen.book.load import Book
 from deckgen.config import Config
+from deckgen.metrics.aggregates import Aggregates
 from deckgen.metrics.benchmarks import Cohorts, PeerRecord, benchmark_values
 from deckgen.metrics.frames import BookData, prepare
 from deckgen.metrics.health import compute_health, health_score
-from deckgen.metrics.inputs import HealthInputs, health_inputs
-from deckgen.metrics.periods import month_index, period_warning, review_period
+from deckgen.metrics.inputs import HealthInputs, all_health_inputs
+from deckgen.metrics.periods import period_warning, review_period
 from deckgen.metrics.results import (
     AccountFacts,
     AccountMetrics,
@@ -42,17 +41,19 @@ from deckgen.metrics.results import (
 from deckgen.metrics.settings import num, setting
 from deckgen.metrics.signals import SignalContext, top_signals
 from deckgen.metrics.summaries import (
+    ACTION_COLUMNS,
+    GOAL_COLUMNS,
+    Roadmap,
     account_facts,
     action_rows,
     empty_support,
     empty_usage,
     goal_rows,
-    roadmap_rows,
     support_summary,
     usage_summary,
 )
 from deckgen.metrics.tiers import tier_for
-from deckgen.metrics.value import compute_value
+from deckgen.metrics.value import VALUE_COLUMNS, compute_value
 
 VELOCITY_DAYS = 30
 _OK = Gate("ok", ())
@@ -62,6 +63,7 @@ _OK = Gate("ok", ())
 class _Core:
     """The first pass for one account."""
 
+    pos: int
     tier: str
     period: Period
     warnings: tuple[str, ...]
@@ -88,22 +90,37 @@ def compute_metrics(
     data = prepare(book, config)
     gates = gates or {}
     wanted = None if account_ids is None else {str(a) for a in account_ids}
-    end_month = _latest_usage_month(data, as_of)
+
+    failures: dict[str, str] = {}
+    periods: dict[str, tuple[Period, str | None]] = {}
+    for account in data.accounts:
+        try:
+            periods[account["account_id"]] = _period(account, config, as_of, quarter)
+        except Exception as exc:
+            failures[account["account_id"]] = _failure(exc)
+    agg = Aggregates(data, config, as_of, [p for p, _ in periods.values()])
+    now = all_health_inputs(data, agg, as_of, config)
+    before = all_health_inputs(data, agg, as_of - timedelta(days=VELOCITY_DAYS), config)
+    end_month = agg.latest_usage_month()
 
     cores: dict[str, _Core] = {}
-    failures: dict[str, str] = {}
     records: list[PeerRecord] = []
-    for account in data.accounts:
+    for pos, account in enumerate(data.accounts):
         acct = account["account_id"]
+        if acct in failures:
+            continue
         try:
-            core = _first_pass(data, account, config, as_of, quarter, end_month)
-        except Exception as exc:  # noqa: BLE001 - one account's data must not stop the book
+            core = _first_pass(
+                data, agg, pos, account, periods[acct], now[pos], before[pos], config, end_month
+            )
+        except Exception as exc:
             failures[acct] = _failure(exc)
             continue
         cores[acct] = core
         if gates.get(acct, _OK).status != "blocked":
             records.append(PeerRecord(acct, core.tier, account.get("industry"), core.bench))
     cohorts = Cohorts(records, config)
+    roadmap = Roadmap(data.roadmap)
 
     out: list[AccountMetrics] = []
     for account in data.accounts:
@@ -115,8 +132,10 @@ def compute_metrics(
             out.append(failed_metrics(account, config, as_of, quarter, gate, failures[acct]))
             continue
         try:
-            out.append(_second_pass(data, account, cores[acct], cohorts, gate, config, as_of))
-        except Exception as exc:  # noqa: BLE001
+            out.append(
+                _second_pass(data, agg, account, cores[acct], cohorts, roadmap, gate, config, as_of)
+            )
+        except Exception as exc:
             out.append(failed_metrics(account, config, as_of, quarter, gate, _failure(exc)))
     return out
 
@@ -124,12 +143,6 @@ def compute_metrics(
 def _failure(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return f"metrics failed: {text}"
-
-
-def _latest_usage_month(data: BookData, as_of: date) -> int | None:
-    months = data.tables["usage"].cols["month"]
-    months = months[~np.isnan(months) & (months <= month_index(as_of))]
-    return int(months.max()) if len(months) else None
 
 
 def _period(
@@ -143,36 +156,48 @@ def _period(
 
 def _first_pass(
     data: BookData,
+    agg: Aggregates,
+    pos: int,
     account: dict[str, Any],
+    period_note: tuple[Period, str | None],
+    now: HealthInputs,
+    before: HealthInputs,
     config: Config,
-    as_of: date,
-    quarter: str | None,
     end_month: int | None,
 ) -> _Core:
     acct = account["account_id"]
     tier = tier_for(account.get("arr"), account.get("tier"), config)
-    period, note = _period(account, config, as_of, quarter)
+    period, note = period_note
     warnings: list[str] = [note] if note else []
     if acct in data.duplicate_ids:
         warnings.append(f"account_id {acct!r} appears more than once: the first row is used")
-    now = health_inputs(data, account, as_of, config)
-    before = health_inputs(data, account, as_of - timedelta(days=VELOCITY_DAYS), config)
-    health = compute_health(now, config, previous=health_score(before, config))
-    usage = usage_summary(
-        now, data.rows("usage", acct), data.rows("features", acct), period, as_of, end_month
+    since = account.get("customer_since")
+    cutoff = agg.as_of - timedelta(days=VELOCITY_DAYS)
+    # no velocity for an account that was not a customer yet 30 days ago
+    previous = health_score(before, config) if since is None or since <= cutoff else None
+    health = compute_health(now, config, previous=previous)
+    usage = usage_summary(now, agg, pos, period, end_month)
+    support = support_summary(now, agg, pos, period, data.has("tickets"), config)
+    return _Core(
+        pos,
+        tier,
+        period,
+        tuple(warnings),
+        now,
+        health,
+        usage,
+        support,
+        benchmark_values(usage, support, health),
     )
-    support = support_summary(
-        now, data.rows("tickets", acct), period, as_of, data.has("tickets"), config
-    )
-    return _Core(tier, period, tuple(warnings), now, health, usage, support,
-                 benchmark_values(usage, support, health))
 
 
 def _second_pass(
     data: BookData,
+    agg: Aggregates,
     account: dict[str, Any],
     core: _Core,
     cohorts: Cohorts,
+    roadmap: Roadmap,
     gate: Gate,
     config: Config,
     as_of: date,
@@ -180,7 +205,7 @@ def _second_pass(
     acct = account["account_id"]
     facts = account_facts(account, as_of, core.health.band, config)
     value = compute_value(
-        data.rows("value", acct),
+        data.tables["value"].records(acct, VALUE_COLUMNS),
         core.period,
         arr=account.get("arr"),
         currency=facts.currency,
@@ -191,9 +216,8 @@ def _second_pass(
         account=account,
         inputs=core.inputs,
         usage=core.usage,
-        usage_rows=data.rows("usage", acct),
-        features=data.rows("features", acct),
-        invoices=data.rows("invoices", acct),
+        agg=agg,
+        pos=core.pos,
         period=core.period,
         as_of=as_of,
         currency=facts.currency,
@@ -214,9 +238,9 @@ def _second_pass(
         signals=top_signals(ctx, config),
         usage=core.usage,
         support=core.support,
-        goals=goal_rows(data.rows("goals", acct)),
-        actions=action_rows(data.rows("actions", acct), as_of),
-        roadmap=roadmap_rows(data.roadmap, acct),
+        goals=goal_rows(data.tables["goals"].records(acct, GOAL_COLUMNS)),
+        actions=action_rows(data.tables["actions"].records(acct, ACTION_COLUMNS), as_of),
+        roadmap=roadmap.rows(acct),
         warnings=core.warnings,
     )
 
@@ -302,11 +326,11 @@ def failed_metrics(
     computed: status "blocked", the gate's reasons plus `reason`."""
     try:
         period, _ = _period(account, config, as_of, quarter)
-    except Exception:  # noqa: BLE001 - even the period may be what failed
+    except Exception:
         period = review_period(None, as_of, None, 4)
     try:
         tier = tier_for(account.get("arr"), account.get("tier"), config)
-    except Exception:  # noqa: BLE001
+    except Exception:
         tier = "tech_touch"
     facts = minimal_facts(account, config)
     reasons = (*(gate.reasons if gate else ()), reason)

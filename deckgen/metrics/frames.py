@@ -16,7 +16,7 @@ Duplicate rows (the contract's table key) keep their first occurrence, as valida
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,9 +175,9 @@ class Grouped:
         schema = TABLES[name]
         if len(df):
             df = df.loc[~blank_ids(df["account_id"])]
-        for col in REQUIRED_FOR_USE.get(name, ()):
-            if col in df.columns:
-                df = df.loc[df[col].notna()]
+        for needed in REQUIRED_FOR_USE.get(name, ()):
+            if needed in df.columns:
+                df = df.loc[df[needed].notna()]
         key = [k for k in schema.key if k in df.columns]
         if key and len(df):
             dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
@@ -188,6 +188,7 @@ class Grouped:
             sort_cols.append(ROW)
         df = df.sort_values(sort_cols, kind="stable", na_position="last") if len(df) else df
         self.name = name
+        self.types = {c.name: c.type for c in schema.columns}
         self.cols: dict[str, np.ndarray] = {}
         for col in schema.columns:
             if col.name == "account_id":
@@ -208,7 +209,7 @@ class Grouped:
             for s, e in zip(starts, ends, strict=True):
                 self.spans[str(self.ids[s])] = (s, e)
         self.pos = np.full(self.size, -1, dtype=np.int64)
-        self._lists: dict[str, list[Any]] = {}
+        self._records: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
     def set_positions(self, index: Mapping[str, int]) -> None:
         """Fill `pos` (account position, -1 = unknown account) from the accounts' order."""
@@ -223,20 +224,34 @@ class Grouped:
         s, e = self.spans.get(account_id, (0, 0))
         return Rows(self.cols, s, e)
 
-    def records(self, account_id: str, columns: Iterable[str]) -> list[dict[str, Any]]:
-        """One account's rows as plain dicts (NaN -> None), in table order."""
+    def records(self, account_id: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        """One account's rows as plain dicts (NaN -> None, dates as `date`), in table order.
+        The dicts are shared: do not modify them."""
         s, e = self.spans.get(account_id, (0, 0))
         if s == e:
             return []
-        cols = list(columns)
-        lists = []
-        for c in cols:
-            if c not in self._lists:
-                self._lists[c] = [
-                    None if isinstance(v, float) and v != v else v for v in self.cols[c].tolist()
-                ]
-            lists.append(self._lists[c][s:e])
-        return [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
+        table = self._records.get(columns)
+        if table is None:
+            lists = [self._plain(c) for c in columns]
+            table = self._records[columns] = [
+                dict(zip(columns, vals, strict=True)) for vals in zip(*lists, strict=True)
+            ]
+        return table[s:e]
+
+    def _plain(self, column: str) -> list[Any]:
+        """A column as Python values: dates as `date`, NaN as None."""
+        values = self.cols[column]
+        if self.types.get(column) in ("date", "datetime"):
+            days = np.where(np.isnan(values), np.nan, np.floor(values))
+            as_dates = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+            ok = ~np.isnan(days)
+            as_dates[ok] = days[ok].astype(np.int64).astype("datetime64[D]")
+            return as_dates.tolist()
+        return [None if isinstance(v, float) and v != v else v for v in values.tolist()]
+
+    def span(self, account_id: str) -> tuple[int, int]:
+        """(first row, end row) of an account's rows; (0, 0) when it has none."""
+        return self.spans.get(account_id, (0, 0))
 
 
 # ---------------------------------------------------------------- accounts and catalog
@@ -315,13 +330,13 @@ def build_catalog(
     table = book.tables.get("feature_catalog")
     by: dict[str | None, set[str]] = {}
     if table is not None and len(table):
-        names = table["feature"].astype(object).tolist()
-        pts = (
+        cat_names = table["feature"].astype(object).tolist()
+        cat_pts = (
             table["product_type"].astype(object).tolist()
             if "product_type" in table.columns
-            else [None] * len(names)
+            else [None] * len(cat_names)
         )
-        for feat, pt in zip(names, pts, strict=True):
+        for feat, pt in zip(cat_names, cat_pts, strict=True):
             if _is_blank(feat):
                 continue
             f = str(feat).strip()
@@ -329,7 +344,7 @@ def build_catalog(
             key = None if _is_blank(pt) else str(pt).strip().lower()
             by.setdefault(key, set()).add(f)
         return Catalog({k: frozenset(v) for k, v in by.items()}, "catalog")
-    names_cfg: list[str] = []
+    names_cfg: list[str] = []  # from config `features.catalog`
     for entry in config.get("features.catalog", []) or []:
         if isinstance(entry, Mapping):
             if entry.get("feature"):
@@ -399,8 +414,11 @@ def _derive(tables: dict[str, Grouped], config: Config) -> None:
         np.isin(status, ["open", "failed"]) | (no_status & np.isnan(inv.cols["paid_at"])),
     )
     f = tables["features"]
+    codes, uniques = pd.factorize(pd.Series(f.cols["feature"], dtype=object))
+    texts = [str(u).lower() for u in uniques]
     for kw in feature_keywords(config):
-        f.add(keyword_column(kw), contains(f.cols["feature"], kw))
+        lookup = np.array([kw in t for t in texts] + [False], dtype=bool)
+        f.add(keyword_column(kw), lookup[codes])
 
 
 def prepare(book: Book, config: Config) -> BookData:

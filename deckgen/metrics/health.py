@@ -53,11 +53,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from deckgen.config import Config
 from deckgen.metrics.inputs import HealthInputs
 from deckgen.metrics.results import Band, Dimension, Health, Trend
-from deckgen.metrics.settings import num, setting, steps, weights
+from deckgen.metrics.settings import cache_for, num, setting, steps, weights
 
 DIMENSIONS = ("usage", "engagement", "outcomes", "support", "relationship")
 _NO_DATA = {
@@ -67,6 +68,79 @@ _NO_DATA = {
     "support": "no data: the book has no tickets table",
     "relationship": "no data: no champion or sponsor information",
 }
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class HealthParams:
+    """Every health setting, read from the config once."""
+
+    dim_weights: dict[str, float]
+    part_weights: dict[str, dict[str, float]]
+    seat_steps: list[tuple[float, float]]
+    touchpoint_steps: list[tuple[float, float]]
+    depth_full: float
+    trend_range: float
+    exec_red_days: float
+    exec_attendance_red: float
+    nps_red: float
+    csat_red: float
+    critical_days: float
+    trend_points: dict[str, float]
+    spike_pct: float
+    spike_min: float
+    flat_pct: float
+    min_stakeholders: float
+    green: float
+    yellow: float
+    payment_days: float
+    flag_seats: float
+    flag_breadth: float
+    flag_users: float
+    v_improving: float
+    v_declining: float
+    v_rapid: float
+
+    @staticmethod
+    def of(config: Config) -> HealthParams:
+        cache = cache_for(config)
+        hit = cache.get(("params", "health"))
+        if isinstance(hit, HealthParams):
+            return hit
+        p = HealthParams(
+            dim_weights=weights(config, "health.weights"),
+            part_weights={d: weights(config, f"health.{d}_parts") for d in DIMENSIONS},
+            seat_steps=steps(config, "health.seat_utilisation_steps"),
+            touchpoint_steps=steps(config, "health.touchpoint_steps"),
+            depth_full=num(config, "health.usage_depth_full_dau_mau"),
+            trend_range=num(config, "health.trend_range_pct"),
+            exec_red_days=num(config, "health.exec_recency_red_days"),
+            exec_attendance_red=num(config, "health.exec_attendance_red_pct"),
+            nps_red=num(config, "health.nps_red"),
+            csat_red=num(config, "health.csat_red"),
+            critical_days=num(config, "health.critical_open_business_days"),
+            trend_points={
+                str(k): float(v)
+                for k, v in dict(setting(config, "health.volume_trend_points")).items()
+            },
+            spike_pct=num(config, "health.volume_spike_pct"),
+            spike_min=num(config, "health.volume_spike_min_tickets"),
+            flat_pct=num(config, "health.volume_flat_pct"),
+            min_stakeholders=max(1.0, num(config, "health.min_engaged_stakeholders")),
+            green=num(config, "health.bands.green"),
+            yellow=num(config, "health.bands.yellow"),
+            payment_days=num(config, "health.payment_overdue_days"),
+            flag_seats=num(config, "health.red_flags.seat_utilisation_pct"),
+            flag_breadth=num(config, "health.red_flags.feature_breadth_pct"),
+            flag_users=num(config, "health.red_flags.users_decline_pct"),
+            v_improving=num(config, "health.velocity.improving"),
+            v_declining=num(config, "health.velocity.declining"),
+            v_rapid=num(config, "health.velocity.rapid_drop"),
+        )
+        cache[("params", "health")] = p
+        return p
 
 
 # ---------------------------------------------------------------- helpers
@@ -100,7 +174,7 @@ def linear_points(value: float, zero_at: float, full_at: float) -> float:
 
 
 def round_half_up(value: float) -> int:
-    return int(math.floor(value + 0.5))
+    return math.floor(value + 0.5)
 
 
 def weighted(parts: Mapping[str, float | None], w: Mapping[str, float]) -> float | None:
@@ -108,7 +182,7 @@ def weighted(parts: Mapping[str, float | None], w: Mapping[str, float]) -> float
     total = 0.0
     wsum = 0.0
     for name, value in parts.items():
-        weight = float(w.get(name, 0.0))
+        weight = w.get(name, 0.0)
         if value is None or weight <= 0:
             continue
         total += value * weight
@@ -122,9 +196,10 @@ def band_for(score: float | None, config: Config) -> Band | None:
     """green >= `health.bands.green`, yellow >= `health.bands.yellow`, else red."""
     if score is None:
         return None
-    if score >= num(config, "health.bands.green"):
+    p = HealthParams.of(config)
+    if score >= p.green:
         return "green"
-    if score >= num(config, "health.bands.yellow"):
+    if score >= p.yellow:
         return "yellow"
     return "red"
 
@@ -133,11 +208,12 @@ def velocity(change: float | None, config: Config) -> str | None:
     """> improving: improving; >= declining: stable; >= rapid_drop: declining; else rapid_drop."""
     if change is None:
         return None
-    if change > num(config, "health.velocity.improving"):
+    p = HealthParams.of(config)
+    if change > p.v_improving:
         return "improving"
-    if change >= num(config, "health.velocity.declining"):
+    if change >= p.v_declining:
         return "stable"
-    if change >= num(config, "health.velocity.rapid_drop"):
+    if change >= p.v_rapid:
         return "declining"
     return "rapid_drop"
 
@@ -146,19 +222,17 @@ def volume_trend(inp: HealthInputs, config: Config) -> str | None:
     """Ticket volume trend (see the module docstring); None without a tickets table."""
     if not inp.tickets_present:
         return None
-    spike_pct = num(config, "health.volume_spike_pct")
-    min_more = num(config, "health.volume_spike_min_tickets")
+    p = HealthParams.of(config)
     now, before = inp.tickets_30d, inp.tickets_prev_30d
-    if now - before >= min_more and (before == 0 or (now - before) / before * 100 > spike_pct):
+    if now - before >= p.spike_min and (before == 0 or (now - before) / before * 100 > p.spike_pct):
         return "spike"
     cur, prev = inp.tickets_window, inp.tickets_prev_window
-    flat = num(config, "health.volume_flat_pct")
     if prev == 0:
         return "flat" if cur == 0 else "rising"
     change = (cur - prev) / prev * 100
-    if change < -flat:
+    if change < -p.flat_pct:
         return "declining"
-    if change > flat:
+    if change > p.flat_pct:
         return "rising"
     return "flat"
 
@@ -193,15 +267,14 @@ def engaged_stakeholders(inp: HealthInputs) -> int | None:
 
 
 def _parts(inp: HealthInputs, config: Config) -> dict[str, dict[str, float | None]]:
+    p = HealthParams.of(config)
     util = _clean(inp.seat_utilisation_pct)
     breadth = _clean(inp.feature_breadth_pct)
     dau_mau = _clean(inp.dau_mau)
     change = _clean(inp.users_change_90d_pct)
-    trend_range = num(config, "health.trend_range_pct")
-    red_days = num(config, "health.exec_recency_red_days")
     exec_days = _clean(inp.exec_days)
     if exec_days is not None:
-        exec_recency: float | None = linear_points(exec_days, 2 * red_days, 0.0)
+        exec_recency: float | None = linear_points(exec_days, 2 * p.exec_red_days, 0.0)
     else:
         exec_recency = 0.0 if inp.exec_recorded else None
     tp = _clean(inp.touchpoints_completed_pct)
@@ -210,23 +283,17 @@ def _parts(inp: HealthInputs, config: Config) -> dict[str, dict[str, float | Non
     trend = volume_trend(inp, config)
     t_csat = _clean(inp.ticket_csat)
     stakeholders = engaged_stakeholders(inp)
-    need = max(1.0, num(config, "health.min_engaged_stakeholders"))
-    trend_points = dict(setting(config, "health.volume_trend_points"))
     return {
         "usage": {
-            "seat_utilisation": None
-            if util is None
-            else step_points(util, steps(config, "health.seat_utilisation_steps")),
+            "seat_utilisation": None if util is None else step_points(util, p.seat_steps),
             "feature_breadth": None if breadth is None else clamp(breadth),
-            "usage_depth": None
-            if dau_mau is None
-            else linear_points(dau_mau, 0.0, num(config, "health.usage_depth_full_dau_mau")),
-            "trend": None if change is None else linear_points(change, -trend_range, trend_range),
+            "usage_depth": None if dau_mau is None else linear_points(dau_mau, 0.0, p.depth_full),
+            "trend": None
+            if change is None
+            else linear_points(change, -p.trend_range, p.trend_range),
         },
         "engagement": {
-            "touchpoints": None
-            if tp is None
-            else step_points(tp, steps(config, "health.touchpoint_steps")),
+            "touchpoints": None if tp is None else step_points(tp, p.touchpoint_steps),
             "exec_recency": exec_recency,
             "exec_attendance": None if attendance is None else clamp(attendance),
         },
@@ -239,7 +306,7 @@ def _parts(inp: HealthInputs, config: Config) -> dict[str, dict[str, float | Non
             if not inp.tickets_present
             else (0.0 if inp.critical_overdue else 100.0),
             "csat": None if t_csat is None else clamp((t_csat - 1.0) / 4.0 * 100.0),
-            "volume_trend": None if trend is None else float(trend_points[trend]),
+            "volume_trend": None if trend is None else p.trend_points[trend],
         },
         "relationship": {
             "champion_stable": None
@@ -247,7 +314,7 @@ def _parts(inp: HealthInputs, config: Config) -> dict[str, dict[str, float | Non
             else (0.0 if inp.champion_changed else 100.0),
             "stakeholders": None
             if stakeholders is None
-            else clamp(stakeholders / need * 100.0),
+            else clamp(stakeholders / p.min_stakeholders * 100.0),
             "sponsor": None
             if inp.sponsor_engaged is None
             else (100.0 if inp.sponsor_engaged else 0.0),
@@ -261,62 +328,56 @@ def _fmt(x: float) -> str:
 
 def red_flags(inp: HealthInputs, config: Config) -> dict[str, tuple[str, ...]]:
     """Human-readable red flags per dimension (thresholds from `health.red_flags` and friends)."""
+    p = HealthParams.of(config)
     flags: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
     util = _clean(inp.seat_utilisation_pct)
-    lim = num(config, "health.red_flags.seat_utilisation_pct")
-    if util is not None and util < lim:
+    if util is not None and util < p.flag_seats:
         flags["usage"].append(
-            f"only {util:.0f}% of licensed seats are active "
-            f"({inp.active_users:.0f} of {inp.licensed_seats:.0f}; red flag below {lim:.0f}%)"
+            f"only {util:.0f}% of licensed seats are active ({inp.active_users:.0f} of "
+            f"{inp.licensed_seats:.0f}; red flag below {p.flag_seats:.0f}%)"
         )
     breadth = _clean(inp.feature_breadth_pct)
-    lim = num(config, "health.red_flags.feature_breadth_pct")
-    if breadth is not None and breadth < lim:
+    if breadth is not None and breadth < p.flag_breadth:
         flags["usage"].append(
             f"only {inp.features_used} of {inp.features_available} features in use "
-            f"({breadth:.0f}%; red flag below {lim:.0f}%)"
+            f"({breadth:.0f}%; red flag below {p.flag_breadth:.0f}%)"
         )
     change = _clean(inp.users_change_90d_pct)
-    lim = num(config, "health.red_flags.users_decline_pct")
-    if change is not None and change < -lim:
+    if change is not None and change < -p.flag_users:
         flags["usage"].append(
-            f"active users down {-change:.0f}% over 90 days (red flag beyond -{lim:.0f}%)"
+            f"active users down {-change:.0f}% over 90 days (red flag beyond -{p.flag_users:.0f}%)"
         )
-    red_days = num(config, "health.exec_recency_red_days")
     exec_days = _clean(inp.exec_days)
-    if exec_days is not None and exec_days > red_days:
+    if exec_days is not None and exec_days > p.exec_red_days:
         flags["engagement"].append(
-            f"last executive interaction {exec_days:.0f} days ago (red flag after {red_days:.0f})"
+            f"last executive interaction {exec_days:.0f} days ago "
+            f"(red flag after {p.exec_red_days:.0f})"
         )
     elif exec_days is None and inp.exec_recorded:
         flags["engagement"].append("no executive interaction on record")
     att = _clean(inp.exec_attendance_pct)
-    lim = num(config, "health.exec_attendance_red_pct")
-    if att is not None and att < lim:
+    if att is not None and att < p.exec_attendance_red:
         flags["engagement"].append(
             f"executives attended {inp.reviews_with_exec} of {inp.reviews_total} business "
-            f"reviews ({att:.0f}%; red flag below {lim:.0f}%)"
+            f"reviews ({att:.0f}%; red flag below {p.exec_attendance_red:.0f}%)"
         )
     nps, csat = _clean(inp.nps), _clean(inp.csat)
-    lim = num(config, "health.nps_red")
-    if nps is not None and nps < lim:
-        flags["outcomes"].append(f"NPS {_fmt(nps)} (red flag below {_fmt(lim)})")
-    lim = num(config, "health.csat_red")
-    if csat is not None and csat < lim:
-        flags["outcomes"].append(f"CSAT {_fmt(csat)} (red flag below {_fmt(lim)})")
+    if nps is not None and nps < p.nps_red:
+        flags["outcomes"].append(f"NPS {_fmt(nps)} (red flag below {_fmt(p.nps_red)})")
+    if csat is not None and csat < p.csat_red:
+        flags["outcomes"].append(f"CSAT {_fmt(csat)} (red flag below {_fmt(p.csat_red)})")
     return {d: tuple(v) for d, v in flags.items()}
 
 
 def overrides(inp: HealthInputs, config: Config) -> tuple[str, ...]:
     """Reasons the band is forced to Red, readable."""
+    p = HealthParams.of(config)
     out: list[str] = []
     if inp.critical_overdue:
-        limit = num(config, "health.critical_open_business_days")
+        limit = p.critical_days
         if len(inp.critical_overdue) == 1:
             tid, days = inp.critical_overdue[0]
-            out.append(
-                f"P1/urgent ticket {tid} open {days} business days (more than {limit:.0f})"
-            )
+            out.append(f"P1/urgent ticket {tid} open {days} business days (more than {limit:.0f})")
         else:
             ids = ", ".join(t for t, _ in inp.critical_overdue[:5])
             out.append(
@@ -327,12 +388,11 @@ def overrides(inp: HealthInputs, config: Config) -> tuple[str, ...]:
         out.append("champion changed in the last 90 days (champion departed)")
     if inp.cancellation_intent is True:
         out.append("formal cancellation intent received")
-    limit = num(config, "health.payment_overdue_days")
-    if inp.overdue_invoice is not None and inp.overdue_invoice[2] > limit:
+    if inp.overdue_invoice is not None and inp.overdue_invoice[2] > p.payment_days:
         when, amount, days = inp.overdue_invoice
         out.append(
             f"invoice of {when} ({amount:,.2f}) unpaid {days} days past due "
-            f"(more than {limit:.0f})"
+            f"(more than {p.payment_days:.0f})"
         )
     return tuple(out)
 
@@ -340,47 +400,60 @@ def overrides(inp: HealthInputs, config: Config) -> tuple[str, ...]:
 # ---------------------------------------------------------------- the score
 
 
+def _dimension_scores(
+    parts: Mapping[str, Mapping[str, float | None]], p: HealthParams
+) -> tuple[dict[str, float | None], dict[str, float]]:
+    """Dimension scores and effective weights (0 for dimensions without data)."""
+    scores = {d: weighted(parts[d], p.part_weights[d]) for d in DIMENSIONS}
+    with_data = sum(p.dim_weights.get(d, 0.0) for d in DIMENSIONS if scores[d] is not None)
+    eff = {
+        d: p.dim_weights.get(d, 0.0) / with_data if scores[d] is not None and with_data > 0 else 0.0
+        for d in DIMENSIONS
+    }
+    return scores, eff
+
+
+def _combine(scores: Mapping[str, float | None], eff: Mapping[str, float]) -> int | None:
+    """Sum of score x effective weight, rounded half up; None when no dimension has data."""
+    have = [d for d in DIMENSIONS if scores[d] is not None and eff[d] > 0]
+    if not have:
+        return None
+    return round_half_up(clamp(sum((scores[d] or 0.0) * eff[d] for d in have)))
+
+
 def dimensions(inp: HealthInputs, config: Config) -> dict[str, Dimension]:
     """The five dimensions with their parts, scores and effective weights."""
+    p = HealthParams.of(config)
     parts = _parts(inp, config)
     flags = red_flags(inp, config)
-    dim_w = weights(config, "health.weights")
-    scores = {
-        d: weighted(parts[d], weights(config, f"health.{d}_parts")) for d in DIMENSIONS
-    }
-    with_data = sum(dim_w.get(d, 0.0) for d in DIMENSIONS if scores[d] is not None)
+    scores, eff = _dimension_scores(parts, p)
     out: dict[str, Dimension] = {}
     for d in DIMENSIONS:
         score = scores[d]
-        w = dim_w.get(d, 0.0)
-        eff = w / with_data if score is not None and with_data > 0 else 0.0
         if score is None:
             note = _NO_DATA[d]
         else:
-            missing = [p.replace("_", " ") for p, v in parts[d].items() if v is None]
+            missing = [k.replace("_", " ") for k, v in parts[d].items() if v is None]
             note = f"no data for {', '.join(missing)}" if missing else ""
-        out[d] = Dimension(d, score, w, eff, parts[d], flags[d], note)
+        out[d] = Dimension(d, score, p.dim_weights.get(d, 0.0), eff[d], parts[d], flags[d], note)
     return out
 
 
 def score_of(dims: Mapping[str, Dimension]) -> int | None:
     """Sum of dimension score x effective weight, rounded half up; None when no dimension has
     data."""
-    have = [d for d in dims.values() if d.score is not None and d.effective_weight > 0]
-    if not have:
-        return None
-    total = sum((d.score or 0.0) * d.effective_weight for d in have)
-    return round_half_up(clamp(total))
+    return _combine(
+        {d: dims[d].score for d in DIMENSIONS}, {d: dims[d].effective_weight for d in DIMENSIONS}
+    )
 
 
 def health_score(inp: HealthInputs, config: Config) -> int | None:
     """Just the 0-100 score (used for the 30-days-ago velocity)."""
-    return score_of(dimensions(inp, config))
+    scores, eff = _dimension_scores(_parts(inp, config), HealthParams.of(config))
+    return _combine(scores, eff)
 
 
-def compute_health(
-    inp: HealthInputs, config: Config, previous: int | None = None
-) -> Health:
+def compute_health(inp: HealthInputs, config: Config, previous: int | None = None) -> Health:
     """The full health result; `previous` is the score as of 30 days earlier (None = unknown)."""
     dims = dimensions(inp, config)
     score = score_of(dims)

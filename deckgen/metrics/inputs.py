@@ -6,7 +6,8 @@ Windows and definitions (days are calendar days, `W` = config `health.window_day
 - latest usage month: the last `usage` month <= the as-of month and within the 3 months ending
   with it (older data is not "current" and counts as no data). Seat utilisation = its
   active_users / licensed_seats * 100 (%). DAU/MAU = dau / mau (mau defaults to active_users).
-- users change over 90 days: (latest active_users - active_users 3 months earlier) / earlier * 100 (%).
+- users change over 90 days: (latest active_users - active_users 3 months earlier) / earlier
+  * 100 (%).
 - features used: distinct features with events > 0 in the 3 months ending with the as-of month,
   counted within the available catalog (see `frames.Catalog`).
 - touchpoints: in the trailing W days, those with a known `completed`; completed share in %.
@@ -127,8 +128,9 @@ def _col(values: np.ndarray) -> list[Any]:
     return [None if isinstance(v, float) and v != v else v for v in values.tolist()]
 
 
-def _per_account(n: int, pos: np.ndarray, mask: np.ndarray,
-                 weights: np.ndarray | None = None) -> np.ndarray:
+def _per_account(
+    n: int, pos: np.ndarray, mask: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """bincount of `pos[mask]` (optionally weighted) over the n accounts."""
     sel = mask & (pos >= 0)
     w = None if weights is None else weights[sel]
@@ -163,14 +165,15 @@ def all_health_inputs(
     ok_before = has & (before_col >= 0)
     before = np.full(n, np.nan)
     bc = np.clip(before_col, 0, None)
-    before[ok_before] = np.where(
-        agg.usage_row[rows, bc], agg.active_users[rows, bc], np.nan
-    )[ok_before]
+    before[ok_before] = np.where(agg.usage_row[rows, bc], agg.active_users[rows, bc], np.nan)[
+        ok_before
+    ]
     with np.errstate(invalid="ignore", divide="ignore"):
         change = np.where(before > 0, (au - before) / before * 100.0, np.nan)
     cols["active_users"] = _col(au)
-    cols["usage_month"] = [int(v) + g.lo if h else None for v, h in
-                           zip(latest.tolist(), has.tolist(), strict=True)]
+    cols["usage_month"] = [
+        int(v) + g.lo if h else None for v, h in zip(latest.tolist(), has.tolist(), strict=True)
+    ]
     cols["dau"] = _col(np.where(has, agg.dau[rows, latest], np.nan))
     cols["mau"] = _col(np.where(has, agg.mau[rows, latest], np.nan))
     cols["users_change_90d_pct"] = _col(change)
@@ -180,8 +183,9 @@ def all_health_inputs(
     if data.has("features"):
         used = _features_used(data, agg, m)
         had_rows = ~np.isnan(agg.first_feature_month) & (agg.first_feature_month <= m)
-        cols["features_used"] = [int(u) if h else None for u, h in
-                                 zip(used.tolist(), had_rows.tolist(), strict=True)]
+        cols["features_used"] = [
+            int(u) if h else None for u, h in zip(used.tolist(), had_rows.tolist(), strict=True)
+        ]
         cols["features_available"] = [
             len(data.catalog.available(a.get("product_type"))) or None for a in data.accounts
         ]
@@ -240,8 +244,9 @@ def all_health_inputs(
         csat_n = _per_account(n, pos, has_csat)
         csat_sum = _per_account(n, pos, has_csat, t.cols["csat"])
         with np.errstate(invalid="ignore", divide="ignore"):
-            cols["ticket_csat"] = _col(np.where(csat_n > 0, csat_sum / np.maximum(csat_n, 1),
-                                                np.nan))
+            cols["ticket_csat"] = _col(
+                np.where(csat_n > 0, csat_sum / np.maximum(csat_n, 1), np.nan)
+            )
         cols["tickets_open"] = _per_account(n, pos, open_now).tolist()
         cols["tickets_30d"] = _per_account(n, pos, opened & (o >= end - 30)).tolist()
         cols["tickets_prev_30d"] = _per_account(n, pos, (o < end - 30) & (o >= end - 60)).tolist()

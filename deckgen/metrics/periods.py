@@ -161,7 +161,8 @@ def review_period(
     `as_of`), unless `quarter_override` (`--quarter`) is given. A quarter that has not ended by
     `as_of` is not complete yet (a QBR in January 2027 prepared on 2026-11-28 cannot review
     2026Q4): then the last quarter complete as of `as_of` is used (`period_warning` says so).
-    `previous_quarters` holds `quarters_shown` quarters, oldest first, ending with the review quarter.
+    `previous_quarters` holds `quarters_shown` quarters, oldest first, ending with the review
+    quarter.
     """
     if quarter_override:
         y, q = parse_quarter(quarter_override)

@@ -47,15 +47,26 @@ EXTRA_DEFAULTS: dict[str, Any] = {
 
 # A Config is read-only, so parsed values are cached per Config object (the engine reads the same
 # few keys hundreds of thousands of times on a large book). Callers must not mutate results.
-_CACHE: weakref.WeakKeyDictionary[Config, dict[tuple[str, str], Any]] = (
-    weakref.WeakKeyDictionary()
-)
+_CACHE: weakref.WeakKeyDictionary[Config, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
+
+
+_LAST: list[Any] = [None, None]  # [config, its cache]: the common case is one config per run
+
+
+def cache_for(config: Config) -> dict[tuple[str, str], Any]:
+    """The parsed-value cache of `config` (also used for derived parameter objects)."""
+    if _LAST[0] is config:
+        cache: dict[tuple[str, str], Any] = _LAST[1]
+        return cache
+    cache = _CACHE.get(config)  # type: ignore[assignment]
+    if cache is None:
+        cache = _CACHE[config] = {}
+    _LAST[0], _LAST[1] = config, cache
+    return cache
 
 
 def _cached(config: Config, kind: str, key: str) -> Any:
-    cache = _CACHE.get(config)
-    if cache is None:
-        cache = _CACHE[config] = {}
+    cache = cache_for(config)
     hit = cache.get((kind, key), _MISS)
     if hit is not _MISS:
         return hit

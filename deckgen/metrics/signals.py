@@ -20,7 +20,8 @@ Generic churn signals (emitted only when raised):
 - users_decline: active users down > `signals.users_decline_pct` (30%) over 90 days (red);
   down > `health.red_flags.users_decline_pct` (20%) is yellow.
 - champion_changed: the champion changed in the last 90 days (red).
-- ticket_spike: the support volume trend is a spike; red with ticket CSAT < `signals.ticket_spike_csat`.
+- ticket_spike: the support volume trend is a spike; red with ticket CSAT below
+  `signals.ticket_spike_csat`.
 - renewal_soon: renewal within `signals.renewal_window_days` (90); the book cannot tell whether a
   renewal conversation has started, so the message asks to confirm it (yellow).
 - mrr_down: billed amount (non-void invoices) of the review quarter below the previous quarter by
@@ -38,32 +39,31 @@ metrics; within a class by how far past the threshold. The top `signals.max_show
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
-
 from deckgen.config import Config
-from deckgen.metrics.frames import Rows, keyword_column
+from deckgen.metrics.aggregates import Aggregates
 from deckgen.metrics.health import volume_trend
 from deckgen.metrics.inputs import HealthInputs
 from deckgen.metrics.periods import (
-    day_number,
     days_in_month,
     month_index,
     month_text,
     quarter_from_index,
     quarter_index,
-    quarter_start,
 )
 from deckgen.metrics.results import Band, Period, Signal, UsageSummary
 from deckgen.metrics.settings import num, setting
 
-_BASE = {("risk", "red"): 300.0, ("risk", "yellow"): 200.0, ("expansion", "green"): 100.0,
-         ("risk", "green"): 0.0}
+_BASE = {
+    ("risk", "red"): 300.0,
+    ("risk", "yellow"): 200.0,
+    ("expansion", "green"): 100.0,
+    ("risk", "green"): 0.0,
+}
 
 EXPANSION_LABELS = {
     "project_management": ("project_growth", "New project creation"),
@@ -82,13 +82,16 @@ class SignalContext:
     account: dict[str, Any]
     inputs: HealthInputs
     usage: UsageSummary
-    usage_rows: Rows
-    features: Rows
-    invoices: Rows
+    agg: Aggregates
+    pos: int
     period: Period
     as_of: date
     currency: str
     has_invoices: bool
+
+    @property
+    def review(self) -> int:
+        return quarter_index(self.period.quarter)
 
 
 def _signal(
@@ -141,45 +144,6 @@ def _strength(value: float, threshold: float) -> float:
 # ---------------------------------------------------------------- data helpers
 
 
-def _quarter_sum(rows: Rows, column: str, qi: int, m_now: int, full: bool) -> float | None:
-    """Sum of a monthly column over quarter `qi`; None without data (or, when `full`, unless all
-    three months have a value)."""
-    months = rows["month"]
-    sel = (months >= qi * 3) & (months <= qi * 3 + 2) & (months <= m_now)
-    vals = rows[column][sel]
-    vals = vals[~np.isnan(vals)]
-    if full and len(vals) < 3:
-        return None
-    return float(vals.sum()) if len(vals) else None
-
-
-def _feature_mask(features: Rows, keyword: str) -> np.ndarray:
-    """Rows whose feature name contains `keyword` (precomputed per keyword in `frames`)."""
-    col = keyword_column(keyword)
-    if features.has(col):
-        return features[col]
-    names = features["feature"]
-    kw = keyword.lower()
-    return np.array([isinstance(n, str) and kw in n.lower() for n in names], dtype=bool)
-
-
-def _feature_quarter(features: Rows, mask: np.ndarray, qi: int, m_now: int) -> float | None:
-    """Events of the masked features in quarter `qi`; None when the account has no feature rows
-    at all in that quarter."""
-    months = features["month"]
-    inq = (months >= qi * 3) & (months <= qi * 3 + 2) & (months <= m_now)
-    if not inq.any():
-        return None
-    ev = features["events"][inq & mask]
-    return float(np.nansum(ev))
-
-
-def _latest_feature_month(features: Rows, m_now: int) -> int | None:
-    months = features["month"]
-    k = int(np.searchsorted(months, m_now, side="right"))
-    return int(months[k - 1]) if k else None
-
-
 def _month_fraction(month: int, as_of: date) -> float:
     """Share of the month covered by the data: the as-of month is in progress."""
     if month == month_index(as_of):
@@ -187,13 +151,20 @@ def _month_fraction(month: int, as_of: date) -> float:
     return 1.0
 
 
-def _active_users_in(usage: Rows, month: int) -> float | None:
-    months = usage["month"]
-    i = int(np.searchsorted(months, month, side="left"))
-    if i < len(months) and months[i] == month:
-        v = float(usage["active_users"][i])
-        return None if math.isnan(v) else v
-    return None
+def _keyword_month(ctx: SignalContext, keyword: str) -> tuple[int, float, float] | None:
+    """(latest feature month, events of `keyword` features then, active users then), when the
+    account uses such features at all and has usage for that month."""
+    agg, pos = ctx.agg, ctx.pos
+    kw = keyword.lower()
+    if kw not in agg.keyword_rows or not agg.keyword_rows[kw][pos].any():
+        return None
+    month = agg.latest_month(agg.feature_rows, pos)
+    if month is None:
+        return None
+    users = agg.m_value(agg.active_users, pos, month)
+    if not users:
+        return None
+    return month, agg.m_value(agg.keyword_events[kw], pos, month) or 0.0, users
 
 
 # ---------------------------------------------------------------- product-type churn signals
@@ -203,7 +174,6 @@ def _product_signal(ctx: SignalContext, config: Config) -> list[Signal]:
     pt = (ctx.account.get("product_type") or "").lower()
     margin = num(config, "signals.yellow_margin_pct") / 100.0
     keywords = dict(setting(config, "signals.feature_keywords"))
-    m_now = month_index(ctx.as_of)
     out: list[Signal] = []
     if pt == "collaboration":
         thr = num(config, "signals.product.collaboration.dau_mau")
@@ -211,69 +181,112 @@ def _product_signal(ctx: SignalContext, config: Config) -> list[Signal]:
         if v is not None and ctx.inputs.usage_month is not None:
             st = _floor_status(v, thr, margin)
             where = {"red": "below", "yellow": "close to", "green": "above"}[st]
-            out.append(_signal(
-                "risk", "dau_mau", "DAU/MAU", v, thr, "ratio", st,
-                f"DAU/MAU was {v:.2f} in {month_text(ctx.inputs.usage_month)}, {where} the "
-                f"{thr:.2f} disengagement threshold.", _strength(v, thr)))
+            out.append(
+                _signal(
+                    "risk",
+                    "dau_mau",
+                    "DAU/MAU",
+                    v,
+                    thr,
+                    "ratio",
+                    st,
+                    f"DAU/MAU was {v:.2f} in {month_text(ctx.inputs.usage_month)}, {where} the "
+                    f"{thr:.2f} disengagement threshold.",
+                    _strength(v, thr),
+                )
+            )
     elif pt == "project_management":
         thr = num(config, "signals.product.project_management.weekly_seat_ratio_pct")
         v = ctx.inputs.seat_utilisation_pct
         if v is not None and ctx.inputs.usage_month is not None:
             st = _floor_status(v, thr, margin)
-            out.append(_signal(
-                "risk", "active_seat_ratio", "Active seats / licensed", v, thr, "%", st,
-                f"{_num(ctx.inputs.active_users or 0)} of {_num(ctx.inputs.licensed_seats or 0)} "
-                f"licensed seats ({v:.0f}%) were active in {month_text(ctx.inputs.usage_month)} "
-                f"(monthly proxy for weekly seats; risk below {thr:.0f}%).", _strength(v, thr)))
+            out.append(
+                _signal(
+                    "risk",
+                    "active_seat_ratio",
+                    "Active seats / licensed",
+                    v,
+                    thr,
+                    "%",
+                    st,
+                    f"{_num(ctx.inputs.active_users or 0)} of "
+                    f"{_num(ctx.inputs.licensed_seats or 0)} licensed seats ({v:.0f}%) were "
+                    f"active in {month_text(ctx.inputs.usage_month)} "
+                    f"(monthly proxy for weekly seats; risk below {thr:.0f}%).",
+                    _strength(v, thr),
+                )
+            )
     elif pt in ("analytics", "sales_enablement"):
         key = "dashboard_views" if pt == "analytics" else "sequences"
-        month = _latest_feature_month(ctx.features, m_now)
-        if month is not None and len(ctx.features):
-            mask = _feature_mask(ctx.features, str(keywords[key]))
-            in_month = ctx.features["month"] == month
-            users = _active_users_in(ctx.usage_rows, month)
-            if mask.any() and users:
-                events = float(np.nansum(ctx.features["events"][in_month & mask]))
-                frac = _month_fraction(month, ctx.as_of)
-                if pt == "analytics":
-                    thr = num(config, "signals.product.analytics.views_per_user_week")
-                    weeks = days_in_month(month) * frac / 7.0
-                    v = events / users / weeks
-                    st = _floor_status(v, thr, margin)
-                    out.append(_signal(
-                        "risk", "dashboard_views", "Dashboard views per user per week", v, thr,
-                        "views", st,
+        found = _keyword_month(ctx, str(keywords[key]))
+        if found is not None:
+            month, events, users = found
+            frac = _month_fraction(month, ctx.as_of)
+            if pt == "analytics":
+                thr = num(config, "signals.product.analytics.views_per_user_week")
+                v = events / users / (days_in_month(month) * frac / 7.0)
+                st = _floor_status(v, thr, margin)
+                out.append(
+                    _signal(
+                        "risk",
+                        "dashboard_views",
+                        "Dashboard views per user per week",
+                        v,
+                        thr,
+                        "views",
+                        st,
                         f"{_num(events)} dashboard views by {_num(users)} active users in "
                         f"{month_text(month)} is {v:.1f} per user per week (at risk below "
-                        f"{thr:g}).", _strength(v, thr)))
-                else:
-                    thr = num(config, "signals.product.sales_enablement.sequences_per_rep_month")
-                    v = events / users / frac
-                    st = _floor_status(v, thr, margin)
-                    out.append(_signal(
-                        "risk", "sequences_per_rep", "Sequences per rep per month", v, thr,
-                        "sequences", st,
+                        f"{thr:g}).",
+                        _strength(v, thr),
+                    )
+                )
+            else:
+                thr = num(config, "signals.product.sales_enablement.sequences_per_rep_month")
+                v = events / users / frac
+                st = _floor_status(v, thr, margin)
+                out.append(
+                    _signal(
+                        "risk",
+                        "sequences_per_rep",
+                        "Sequences per rep per month",
+                        v,
+                        thr,
+                        "sequences",
+                        st,
                         f"{_num(events)} sequence events for {_num(users)} active reps in "
                         f"{month_text(month)} is {v:.1f} per rep per month (stagnant below "
-                        f"{thr:g}).", _strength(v, thr)))
+                        f"{thr:g}).",
+                        _strength(v, thr),
+                    )
+                )
     elif pt == "customer_support":
-        month = _latest_feature_month(ctx.features, m_now)
-        if month is not None:
-            defl = _feature_mask(ctx.features, str(keywords["deflection"]))
-            base = _feature_mask(ctx.features, str(keywords["deflection_base"])) & ~defl
-            in_month = ctx.features["month"] == month
-            if (defl & in_month).any() and (base & in_month).any():
-                d = float(np.nansum(ctx.features["events"][in_month & defl]))
-                t = float(np.nansum(ctx.features["events"][in_month & base]))
-                if d + t > 0:
-                    thr = num(config, "signals.product.customer_support.deflection_pct")
-                    v = d / (d + t) * 100.0
-                    st = _floor_status(v, thr, margin)
-                    out.append(_signal(
-                        "risk", "deflection_rate", "Ticket deflection rate", v, thr, "%", st,
+        agg, pos = ctx.agg, ctx.pos
+        defl_kw = str(keywords["deflection"]).lower()
+        latest = agg.latest_month(agg.feature_rows, pos)
+        if latest is not None and defl_kw in agg.keyword_rows:
+            has_defl = agg.m_value(agg.keyword_rows[defl_kw], pos, latest)
+            has_base = agg.m_value(agg.deflection_base_rows, pos, latest)
+            d = agg.m_value(agg.keyword_events[defl_kw], pos, latest) or 0.0
+            t = agg.m_value(agg.deflection_base_events, pos, latest) or 0.0
+            if has_defl and has_base and d + t > 0:
+                thr = num(config, "signals.product.customer_support.deflection_pct")
+                v = d / (d + t) * 100.0
+                st = _floor_status(v, thr, margin)
+                out.append(
+                    _signal(
+                        "risk",
+                        "deflection_rate",
+                        "Ticket deflection rate",
+                        v,
+                        thr,
+                        "%",
+                        st,
                         f"{_num(d)} of {_num(d + t)} requests were deflected in "
-                        f"{month_text(month)} ({v:.0f}%; poor ROI below {thr:.0f}%).",
-                        _strength(v, thr)))
+                        f"{month_text(latest)} ({v:.0f}%; poor ROI below {thr:.0f}%).",
+                        _strength(v, thr),
+                    )
+                )
     elif pt == "api_platform":
         change = _api_change(ctx)
         if change is not None:
@@ -283,20 +296,33 @@ def _product_signal(ctx: SignalContext, config: Config) -> list[Signal]:
             growth = num(config, "signals.usage_growth_pct")
             if not (st == "green" and v >= growth):  # growth is reported as expansion instead
                 direction = "down" if v < 0 else "up"
-                out.append(_signal(
-                    "risk", "api_volume_qoq", "API call volume, quarter over quarter", v,
-                    -limit, "%", st,
-                    f"API calls were {direction} {_pct(v)} in {ctx.period.quarter} "
-                    f"({_num(prev)} -> {_num(cur)}; flagged beyond a {limit:.0f}% decline).",
-                    _strength(v, -limit)))
+                out.append(
+                    _signal(
+                        "risk",
+                        "api_volume_qoq",
+                        "API call volume, quarter over quarter",
+                        v,
+                        -limit,
+                        "%",
+                        st,
+                        f"API calls were {direction} {_pct(v)} in {ctx.period.quarter} "
+                        f"({_num(prev)} -> {_num(cur)}; flagged beyond a {limit:.0f}% decline).",
+                        _strength(v, -limit),
+                    )
+                )
     return out
 
 
 def _api_change(ctx: SignalContext) -> tuple[float, float, float] | None:
-    qi = quarter_index(ctx.period.quarter)
-    m_now = month_index(ctx.as_of)
-    cur = _quarter_sum(ctx.usage_rows, "api_calls", qi, m_now, full=True)
-    prev = _quarter_sum(ctx.usage_rows, "api_calls", qi - 1, m_now, full=True)
+    """(% change, review quarter's API calls, previous quarter's), when both quarters have all
+    three months of `api_calls`."""
+    agg, qi = ctx.agg, ctx.review
+    if (agg.q_value(agg.api_q_count, ctx.pos, qi) or 0) < 3:
+        return None
+    if (agg.q_value(agg.api_q_count, ctx.pos, qi - 1) or 0) < 3:
+        return None
+    cur = agg.q_value(agg.api_q_sum, ctx.pos, qi)
+    prev = agg.q_value(agg.api_q_sum, ctx.pos, qi - 1)
     if cur is None or not prev:
         return None
     return (cur - prev) / prev * 100.0, cur, prev
@@ -318,11 +344,21 @@ def _users_decline(ctx: SignalContext, config: Config) -> list[Signal]:
         status = "yellow"
     else:
         return []
-    return [_signal(
-        "risk", "users_decline", "Active users declining", change, -red, "%", status,
-        f"Active users fell {_pct(change)} in 90 days, from {_num(inp.users_90d_before)} in "
-        f"{month_text(inp.usage_month - 3)} to {_num(inp.active_users or 0)} in "
-        f"{month_text(inp.usage_month)}.", _strength(change, -red))]
+    return [
+        _signal(
+            "risk",
+            "users_decline",
+            "Active users declining",
+            change,
+            -red,
+            "%",
+            status,
+            f"Active users fell {_pct(change)} in 90 days, from {_num(inp.users_90d_before)} in "
+            f"{month_text(inp.usage_month - 3)} to {_num(inp.active_users or 0)} in "
+            f"{month_text(inp.usage_month)}.",
+            _strength(change, -red),
+        )
+    ]
 
 
 def _champion(ctx: SignalContext, config: Config) -> list[Signal]:
@@ -331,9 +367,19 @@ def _champion(ctx: SignalContext, config: Config) -> list[Signal]:
     who = ctx.account.get("champion_name")
     title = ctx.account.get("champion_title")
     now = f"; the contact on record is {who}" + (f" ({title})" if title else "") if who else ""
-    return [_signal(
-        "risk", "champion_changed", "Champion changed", None, None, "", "red",
-        f"The champion changed in the last 90 days{now}.", 0.8)]
+    return [
+        _signal(
+            "risk",
+            "champion_changed",
+            "Champion changed",
+            None,
+            None,
+            "",
+            "red",
+            f"The champion changed in the last 90 days{now}.",
+            0.8,
+        )
+    ]
 
 
 def _ticket_spike(ctx: SignalContext, config: Config) -> list[Signal]:
@@ -348,11 +394,19 @@ def _ticket_spike(ctx: SignalContext, config: Config) -> list[Signal]:
     csat_txt = f" with ticket CSAT {csat:.1f}/5" if csat is not None else ""
     below = f" (below {limit:g})" if low else ""
     rise = f" (+{change:.0f}%)" if change is not None else ""
-    return [_signal(
-        "risk", "ticket_spike", "Support ticket spike", change,
-        num(config, "health.volume_spike_pct"), "%", "red" if low else "yellow",
-        f"Tickets rose from {before} to {now} in the last 30 days{rise}{csat_txt}{below}.",
-        min(1.0, (now - before) / max(1, before) / 4.0))]
+    return [
+        _signal(
+            "risk",
+            "ticket_spike",
+            "Support ticket spike",
+            change,
+            num(config, "health.volume_spike_pct"),
+            "%",
+            "red" if low else "yellow",
+            f"Tickets rose from {before} to {now} in the last 30 days{rise}{csat_txt}{below}.",
+            min(1.0, (now - before) / max(1, before) / 4.0),
+        )
+    ]
 
 
 def _renewal(ctx: SignalContext, config: Config) -> list[Signal]:
@@ -363,25 +417,31 @@ def _renewal(ctx: SignalContext, config: Config) -> list[Signal]:
     window = num(config, "signals.renewal_window_days")
     if days < 0 or days > window:
         return []
-    return [_signal(
-        "risk", "renewal_soon", "Renewal approaching", float(days), window, "days", "yellow",
-        f"Renewal on {renewal.isoformat()} is {days} days away: confirm the renewal "
-        "conversation has started.", 1.0 - days / window if window else 1.0)]
+    return [
+        _signal(
+            "risk",
+            "renewal_soon",
+            "Renewal approaching",
+            float(days),
+            window,
+            "days",
+            "yellow",
+            f"Renewal on {renewal.isoformat()} is {days} days away: confirm the renewal "
+            "conversation has started.",
+            1.0 - days / window if window else 1.0,
+        )
+    ]
 
 
 def _mrr(ctx: SignalContext, config: Config) -> list[Signal]:
-    if not ctx.has_invoices or not len(ctx.invoices):
+    if not ctx.has_invoices:
         return []
-    qi = quarter_index(ctx.period.quarter)
-    inv_day = ctx.invoices["invoice_date"]
-    amount = ctx.invoices["amount"]
-    live = ~ctx.invoices["void"]
+    agg, qi = ctx.agg, ctx.review
 
     def total(q: int) -> float | None:
-        lo = day_number(quarter_start(quarter_from_index(q)))
-        hi = day_number(quarter_start(quarter_from_index(q + 1)))
-        sel = live & (inv_day >= lo) & (inv_day < hi) & ~np.isnan(amount)
-        return float(amount[sel].sum()) if sel.any() else None
+        if not agg.q_value(agg.billed_q_count, ctx.pos, q):
+            return None
+        return agg.q_value(agg.billed_q_sum, ctx.pos, q)
 
     cur, prev = total(qi), total(qi - 1)
     if cur is None or not prev or prev <= 0:
@@ -393,11 +453,21 @@ def _mrr(ctx: SignalContext, config: Config) -> list[Signal]:
     if -change > num(config, "validation.mrr_drop_pct"):
         check = ": rule out a billing-data error before presenting it as risk"
     cur_txt = f"{_num(prev)} -> {_num(cur)} {ctx.currency}"
-    return [_signal(
-        "risk", "mrr_down", "Billed revenue down", change, -num(config, "signals.mrr_decline_pct"),
-        "%", "yellow",
-        f"Billed revenue fell {_pct(change)} from {quarter_from_index(qi - 1)} to {ctx.period.quarter} "
-        f"({cur_txt}){check}.", min(1.0, -change / 50.0))]
+    return [
+        _signal(
+            "risk",
+            "mrr_down",
+            "Billed revenue down",
+            change,
+            -num(config, "signals.mrr_decline_pct"),
+            "%",
+            "yellow",
+            f"Billed revenue fell {_pct(change)} from {quarter_from_index(qi - 1)} to "
+            f"{ctx.period.quarter} "
+            f"({cur_txt}){check}.",
+            min(1.0, -change / 50.0),
+        )
+    ]
 
 
 # ---------------------------------------------------------------- expansion signals
@@ -409,11 +479,21 @@ def _expansion(ctx: SignalContext, config: Config) -> list[Signal]:
     seats_thr = num(config, "signals.seats_used_pct")
     util = inp.seat_utilisation_pct
     if util is not None and util > seats_thr and inp.usage_month is not None:
-        out.append(_signal(
-            "expansion", "seats_near_full", "Seats nearly all used", util, seats_thr, "%", "green",
-            f"{_num(inp.active_users or 0)} of {_num(inp.licensed_seats or 0)} licensed seats "
-            f"({util:.0f}%) were active in {month_text(inp.usage_month)}: room for a seat "
-            "expansion conversation.", _strength(util, seats_thr)))
+        out.append(
+            _signal(
+                "expansion",
+                "seats_near_full",
+                "Seats nearly all used",
+                util,
+                seats_thr,
+                "%",
+                "green",
+                f"{_num(inp.active_users or 0)} of {_num(inp.licensed_seats or 0)} licensed seats "
+                f"({util:.0f}%) were active in {month_text(inp.usage_month)}: room for a seat "
+                "expansion conversation.",
+                _strength(util, seats_thr),
+            )
+        )
     growth = num(config, "signals.usage_growth_pct")
     qoq = usage.users_change_qoq_pct
     if qoq is not None and qoq >= growth:
@@ -423,69 +503,109 @@ def _expansion(ctx: SignalContext, config: Config) -> list[Signal]:
         prev_txt = ""
         if len(vals) >= 2 and vals[-2] is not None and cur is not None:
             prev_txt = f" ({_num(vals[-2])} -> {_num(cur)} average monthly users)"
-        out.append(_signal(
-            "expansion", "usage_growth", "Usage growing", qoq, growth, "%", "green",
-            f"Active users grew {qoq:.0f}% in {qs[-1] if qs else ctx.period.quarter} over the "
-            f"previous quarter{prev_txt}.", _strength(qoq, growth)))
+        out.append(
+            _signal(
+                "expansion",
+                "usage_growth",
+                "Usage growing",
+                qoq,
+                growth,
+                "%",
+                "green",
+                f"Active users grew {qoq:.0f}% in {qs[-1] if qs else ctx.period.quarter} over the "
+                f"previous quarter{prev_txt}.",
+                _strength(qoq, growth),
+            )
+        )
     api = _api_change(ctx)
     if api is not None and api[0] >= growth:
         v, cur_api, prev_api = api
-        out.append(_signal(
-            "expansion", "api_growth", "API volume growing", v, growth, "%", "green",
-            f"API calls grew {v:.0f}% in {ctx.period.quarter} ({_num(prev_api)} -> "
-            f"{_num(cur_api)}).", _strength(v, growth)))
+        out.append(
+            _signal(
+                "expansion",
+                "api_growth",
+                "API volume growing",
+                v,
+                growth,
+                "%",
+                "green",
+                f"API calls grew {v:.0f}% in {ctx.period.quarter} ({_num(prev_api)} -> "
+                f"{_num(cur_api)}).",
+                _strength(v, growth),
+            )
+        )
     out += _new_features(ctx)
     out += _product_expansion(ctx, config, growth)
     return out
 
 
 def _new_features(ctx: SignalContext) -> list[Signal]:
-    f = ctx.features
-    if not len(f):
+    qi = ctx.review
+    start = qi * 3
+    first = ctx.agg.first_feature_month[ctx.pos]
+    if first != first or first >= start:  # no feature history before the quarter
         return []
-    qi = quarter_index(ctx.period.quarter)
-    months = f["month"]
-    before = months < qi * 3
-    if not before.any():
-        return []
-    inq = (months >= qi * 3) & (months <= qi * 3 + 2) & (f["events"] > 0)
-    earlier = {str(n) for n, e in zip(f["feature"][before], f["events"][before], strict=True)
-               if n and e > 0}
-    new = sorted({str(n) for n in f["feature"][inq] if n} - earlier)
+    new = sorted(
+        name for month, name in ctx.agg.first_use.get(ctx.pos, ()) if start <= month <= start + 2
+    )
     if not new:
         return []
     shown = ", ".join(new[:3]) + (f" and {len(new) - 3} more" if len(new) > 3 else "")
-    return [_signal(
-        "expansion", "new_features", "New features adopted", float(len(new)), 1.0, "features",
-        "green",
-        f"{len(new)} feature(s) used for the first time in {ctx.period.quarter}: {shown}.",
-        min(1.0, len(new) / 5.0))]
+    return [
+        _signal(
+            "expansion",
+            "new_features",
+            "New features adopted",
+            float(len(new)),
+            1.0,
+            "features",
+            "green",
+            f"{len(new)} feature(s) used for the first time in {ctx.period.quarter}: {shown}.",
+            min(1.0, len(new) / 5.0),
+        )
+    ]
 
 
 def _product_expansion(ctx: SignalContext, config: Config, growth: float) -> list[Signal]:
     pt = (ctx.account.get("product_type") or "").lower()
-    if pt not in EXPANSION_LABELS or not len(ctx.features):
+    if pt not in EXPANSION_LABELS:
         return []
-    keyword = str(dict(setting(config, "signals.feature_keywords")).get(pt, ""))
-    if not keyword:
+    keyword = str(dict(setting(config, "signals.feature_keywords")).get(pt, "")).lower()
+    agg = ctx.agg
+    if (
+        not keyword
+        or keyword not in agg.keyword_rows
+        or not agg.keyword_rows[keyword][ctx.pos].any()
+    ):
         return []
-    mask = _feature_mask(ctx.features, keyword)
-    if not mask.any():
+    qi = ctx.review
+    if not (
+        agg.q_value(agg.feature_q_rows, ctx.pos, qi)
+        and agg.q_value(agg.feature_q_rows, ctx.pos, qi - 1)
+    ):
         return []
-    qi = quarter_index(ctx.period.quarter)
-    m_now = month_index(ctx.as_of)
-    cur = _feature_quarter(ctx.features, mask, qi, m_now)
-    prev = _feature_quarter(ctx.features, mask, qi - 1, m_now)
+    cur = agg.q_value(agg.keyword_q_events[keyword], ctx.pos, qi)
+    prev = agg.q_value(agg.keyword_q_events[keyword], ctx.pos, qi - 1)
     if cur is None or not prev:
         return []
     change = (cur - prev) / prev * 100.0
     if change < growth:
         return []
     code, label = EXPANSION_LABELS[pt]
-    return [_signal(
-        "expansion", code, label, change, growth, "%", "green",
-        f"{label} grew {change:.0f}% in {ctx.period.quarter} ({_num(prev)} -> {_num(cur)} "
-        f"events of '{keyword}' features).", _strength(change, growth))]
+    return [
+        _signal(
+            "expansion",
+            code,
+            label,
+            change,
+            growth,
+            "%",
+            "green",
+            f"{label} grew {change:.0f}% in {ctx.period.quarter} ({_num(prev)} -> {_num(cur)} "
+            f"events of '{keyword}' features).",
+            _strength(change, growth),
+        )
+    ]
 
 
 # ---------------------------------------------------------------- all together

@@ -25,16 +25,12 @@ import math
 from datetime import date
 from typing import Any
 
-import numpy as np
-
 from deckgen.config import Config
-from deckgen.metrics.frames import Rows
+from deckgen.metrics.aggregates import Aggregates
 from deckgen.metrics.health import volume_trend
 from deckgen.metrics.inputs import HealthInputs
 from deckgen.metrics.periods import (
     date_from_day,
-    day_number,
-    month_index,
     month_text,
     months_between,
     quarter_from_index,
@@ -54,7 +50,6 @@ from deckgen.metrics.settings import num, setting
 from deckgen.metrics.tiers import is_ebr
 from deckgen.metrics.vocab import action_status, goal_status
 
-TOP_FEATURES = 5
 MONTHS_SHOWN = 12
 TICKET_MONTHS = 6
 
@@ -67,28 +62,14 @@ def _opt(value: Any) -> float | None:
 
 
 def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
     f = _opt(value)
     return None if f is None else date_from_day(f)
 
 
 def _int(value: float | None) -> int | None:
-    return None if value is None else int(round(value))
-
-
-def _mean(values: np.ndarray) -> float | None:
-    v = values[~np.isnan(values)]
-    return float(v.mean()) if len(v) else None
-
-
-def _median(values: np.ndarray) -> float | None:
-    v = values[~np.isnan(values)]
-    return float(np.median(v)) if len(v) else None
-
-
-def _month_of_days(days: np.ndarray) -> np.ndarray:
-    """Month index (year * 12 + month - 1) of day numbers."""
-    months = np.floor(days).astype("int64").astype("datetime64[D]").astype("datetime64[M]")
-    return months.astype("int64") + 1970 * 12
+    return None if value is None else round(value)
 
 
 # ---------------------------------------------------------------- usage
@@ -96,46 +77,24 @@ def _month_of_days(days: np.ndarray) -> np.ndarray:
 
 def usage_summary(
     inp: HealthInputs,
-    usage: Rows,
-    features: Rows,
+    agg: Aggregates,
+    pos: int,
     period: Period,
-    as_of: date,
     end_month: int | None,
 ) -> UsageSummary:
-    m_now = month_index(as_of)
-    months, au = usage["month"], usage["active_users"]
-    upto = months <= m_now
-    by_month = {int(m): _opt(a) for m, a in zip(months[upto], au[upto], strict=True)}
-
-    def quarter_mean(qi: int) -> float | None:
-        vals = [by_month.get(qi * 3 + k) for k in range(3)]
-        known = [v for v in vals if v is not None]
-        return sum(known) / len(known) if known else None
-
+    """The usage block of one account (see the module docstring)."""
     q_idx = [quarter_index(q) for q in period.previous_quarters]
-    per_quarter = tuple(quarter_mean(qi) for qi in q_idx)
+    per_quarter = tuple(agg.q_value(agg.users_q_mean, pos, qi) for qi in q_idx)
     review = quarter_index(period.quarter)
-    cur, prev = quarter_mean(review), quarter_mean(review - 1)
+    cur = agg.q_value(agg.users_q_mean, pos, review)
+    prev = agg.q_value(agg.users_q_mean, pos, review - 1)
     qoq = (cur - prev) / prev * 100.0 if cur is not None and prev else None
-
-    top: tuple[tuple[str, int], ...] = ()
-    if len(features):
-        fm = features["month"]
-        inq = (fm >= review * 3) & (fm <= review * 3 + 2) & (fm <= m_now)
-        totals: dict[str, float] = {}
-        for name, ev in zip(features["feature"][inq], features["events"][inq], strict=True):
-            if name and not math.isnan(ev) and ev > 0:
-                totals[str(name)] = totals.get(str(name), 0.0) + float(ev)
-        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_FEATURES]
-        top = tuple((k, int(v)) for k, v in ranked)
-
-    last = end_month if end_month is not None else m_now
+    last = end_month if end_month is not None else agg.grid.now
     month_idx = list(range(last - MONTHS_SHOWN + 1, last + 1))
-    series = tuple(by_month.get(m) for m in month_idx)
+    series = agg.m_series(agg.active_users, pos, month_idx[0], last)
     has_series = any(v is not None for v in series)
-    seats = inp.licensed_seats
     return UsageSummary(
-        licensed_seats=_int(seats),
+        licensed_seats=_int(inp.licensed_seats),
         active_users_30d=_int(inp.active_users),
         seat_utilisation_pct=inp.seat_utilisation_pct,
         quarters=tuple(period.previous_quarters),
@@ -146,7 +105,7 @@ def usage_summary(
         features_used=inp.features_used,
         features_available=inp.features_available,
         feature_breadth_pct=inp.feature_breadth_pct,
-        top_features=top,
+        top_features=agg.top_features.get((pos, review), ()),
         months=tuple(month_text(m) for m in month_idx) if has_series else (),
         active_users_by_month=series if has_series else (),
     )
@@ -157,38 +116,30 @@ def usage_summary(
 
 def support_summary(
     inp: HealthInputs,
-    tickets: Rows,
+    agg: Aggregates,
+    pos: int,
     period: Period,
-    as_of: date,
     present: bool,
     config: Config,
 ) -> SupportSummary:
+    """The support block of one account (see the module docstring)."""
     if not present:
         return empty_support()
-    end = day_number(as_of) + 1.0
-    o, r = tickets["opened_at"], tickets["resolved_at"]
-    opened = o < end
-    open_now = opened & (np.isnan(r) | (r >= end))
-    m_now = month_index(as_of)
-    counts: dict[int, int] = {}
-    if len(o):
-        for m in _month_of_days(o[opened]).tolist():
-            counts[int(m)] = counts.get(int(m), 0) + 1
-    by_month = tuple(
-        (month_text(m), counts.get(m, 0)) for m in range(m_now - TICKET_MONTHS + 1, m_now + 1)
+    now = agg.grid.now
+    first = now - TICKET_MONTHS + 1
+    counts = agg.m_series(agg.tickets_month, pos, first, now)
+    by_month = tuple((month_text(first + k), int(v or 0)) for k, v in enumerate(counts))
+    n, hours, frh, csat = agg.ticket_quarters.get(
+        (pos, quarter_index(period.quarter)), (0, None, None, None)
     )
-    q_lo, q_hi = day_number(period.start), day_number(period.end) + 1.0
-    inq = opened & (o >= q_lo) & (o < q_hi)
-    resolved = inq & ~np.isnan(r) & (r >= o) & (r < end)
-    hours = (r[resolved] - o[resolved]) * 24.0
     return SupportSummary(
         tickets_by_month=by_month,
-        tickets_in_quarter=int(np.count_nonzero(inq)),
-        open_tickets=int(np.count_nonzero(open_now)),
+        tickets_in_quarter=n,
+        open_tickets=inp.tickets_open,
         critical_open_overdue=len(inp.critical_overdue),
-        median_resolution_hours=_median(hours),
-        median_first_response_hours=_median(tickets["first_response_hours"][inq]),
-        ticket_csat=_mean(tickets["csat"][inq]),
+        median_resolution_hours=hours,
+        median_first_response_hours=frh,
+        ticket_csat=csat,
         volume_trend=volume_trend(inp, config),  # type: ignore[arg-type]
     )
 
@@ -200,32 +151,54 @@ def empty_support() -> SupportSummary:
 def empty_usage(period: Period) -> UsageSummary:
     n = len(period.previous_quarters)
     return UsageSummary(
-        None, None, None, tuple(period.previous_quarters), (None,) * n, None, None, None,
-        None, None, None, (),
+        None,
+        None,
+        None,
+        tuple(period.previous_quarters),
+        (None,) * n,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        (),
     )
 
 
 # ---------------------------------------------------------------- goals, actions, roadmap
 
 
-def goal_rows(rows: Rows) -> tuple[GoalRow, ...]:
-    out = []
-    for i in range(len(rows)):
-        q = _opt(rows["quarter"][i])
-        out.append(
-            GoalRow(
-                goal=str(rows["goal"][i] or ""),
-                metric=rows["metric"][i],
-                target=_opt(rows["target"][i]),
-                actual=_opt(rows["actual"][i]),
-                unit=rows["unit"][i],
-                status=goal_status(rows["status"][i]),
-                owner=rows["owner"][i],
-                due_date=_day(rows["due_date"][i]),
-                quarter=None if q is None else quarter_from_index(int(q)),
-            )
+GOAL_COLUMNS = (
+    "goal",
+    "metric",
+    "target",
+    "actual",
+    "unit",
+    "status",
+    "owner",
+    "due_date",
+    "quarter",
+)
+ACTION_COLUMNS = ("action", "owner", "side", "due_date", "status", "completed_at")
+
+
+def goal_rows(records: list[dict[str, Any]]) -> tuple[GoalRow, ...]:
+    """Goals in table order, status normalised."""
+    return tuple(
+        GoalRow(
+            goal=str(r["goal"] or ""),
+            metric=r["metric"],
+            target=r["target"],
+            actual=r["actual"],
+            unit=r["unit"],
+            status=goal_status(r["status"]),
+            owner=r["owner"],
+            due_date=_day(r["due_date"]),
+            quarter=None if r["quarter"] is None else quarter_from_index(int(r["quarter"])),
         )
-    return tuple(out)
+        for r in records
+    )
 
 
 def action_row_status(
@@ -242,36 +215,56 @@ def action_row_status(
     return status
 
 
-def action_rows(rows: Rows, as_of: date) -> tuple[ActionRow, ...]:
+def action_rows(records: list[dict[str, Any]], as_of: date) -> tuple[ActionRow, ...]:
+    """Action items in table order, status normalised (see `action_row_status`)."""
     out = []
-    for i in range(len(rows)):
-        due = _day(rows["due_date"][i])
-        done = _day(rows["completed_at"][i])
+    for r in records:
+        due, done = _day(r["due_date"]), _day(r["completed_at"])
         out.append(
             ActionRow(
-                action=str(rows["action"][i] or ""),
-                owner=rows["owner"][i],
-                side=rows["side"][i],
+                action=str(r["action"] or ""),
+                owner=r["owner"],
+                side=r["side"],
                 due_date=due,
-                status=action_row_status(rows["status"][i], due, done, as_of),
+                status=action_row_status(r["status"], due, done, as_of),
                 completed_at=done,
             )
         )
     return tuple(out)
 
 
-def roadmap_rows(items: list[dict[str, Any]], account_id: str) -> tuple[RoadmapRow, ...]:
-    return tuple(
-        RoadmapRow(
-            item=str(it["item"]),
-            description=it.get("description"),
-            status=(it.get("status") or None),
-            timing=it.get("timing"),
-            module=it.get("module"),
-            requested_by_account=account_id in it["requested_ids"],
-        )
-        for it in items
+def _roadmap_row(item: dict[str, Any], requested: bool) -> RoadmapRow:
+    return RoadmapRow(
+        item=str(item["item"]),
+        description=item.get("description"),
+        status=item.get("status") or None,
+        timing=item.get("timing"),
+        module=item.get("module"),
+        requested_by_account=requested,
     )
+
+
+class Roadmap:
+    """All roadmap items, built once: each account sees every item, flagged when it asked for it
+    (its id is in the item's `;`-separated `requested_by`)."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self._items = [
+            (
+                frozenset(it.get("requested_ids", ())),
+                _roadmap_row(it, False),
+                _roadmap_row(it, True),
+            )
+            for it in items
+        ]
+
+    def rows(self, account_id: str) -> tuple[RoadmapRow, ...]:
+        return tuple(yes if account_id in ids else no for ids, no, yes in self._items)
+
+
+def roadmap_rows(items: list[dict[str, Any]], account_id: str) -> tuple[RoadmapRow, ...]:
+    """The roadmap as one account sees it (see `Roadmap`)."""
+    return Roadmap(items).rows(account_id)
 
 
 # ---------------------------------------------------------------- facts

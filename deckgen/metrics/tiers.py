@@ -40,15 +40,17 @@ def tier_for(arr: float | None, explicit: str | None, config: Config) -> str:
 
 
 def cadence_months(tier: str, config: Config) -> int:
-    """Months between reviews for `tier` (config `cadence_months`; 3 when the tier is not listed)."""
+    """Months between reviews for `tier` (config `cadence_months`; 3 when not listed)."""
     raw = dict(setting(config, "cadence_months"))
     return int(raw.get(tier, 3))
 
 
 def is_ebr(arr: float | None, band: Band | None, config: Config) -> bool:
     """An executive business review: ARR > `ebr_arr`, or the account is at risk (band red)."""
-    over = arr is not None and not math.isnan(float(arr)) and float(arr) > float(
-        setting(config, "ebr_arr")
+    over = (
+        arr is not None
+        and not math.isnan(float(arr))
+        and float(arr) > float(setting(config, "ebr_arr"))
     )
     return bool(over or band == "red")
 

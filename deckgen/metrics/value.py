@@ -22,19 +22,20 @@ The trend lists each shown quarter's total, None for quarters without valued ite
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from deckgen.config import Config
-from deckgen.metrics.frames import Rows
 from deckgen.metrics.periods import quarter_from_index, quarter_index
 from deckgen.metrics.results import Period, Value, ValueItem
 from deckgen.metrics.settings import num
 
-CURRENCY_SYMBOLS = {"$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"), "€": ("EUR",),
-                    "£": ("GBP",), "¥": ("JPY", "CNY")}
+CURRENCY_SYMBOLS = {
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"),
+    "€": ("EUR",),
+    "£": ("GBP",),
+    "¥": ("JPY", "CNY"),
+}
 NOT_VALUED = "not valued: no money value supplied"
 
 
@@ -66,14 +67,18 @@ def _money_unit(unit: str | None, currency: str) -> tuple[bool, str | None]:
     return False, None
 
 
+# common ISO 4217 codes: a unit like "EUR" on a USD account is money, but not the account's
 _ISO_CODES = frozenset(
-    "USD EUR GBP JPY CNY CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF INR BRL MXN ZAR SGD HKD KRW "
-    "TRY ILS AED SAR RUB THB IDR MYR PHP TWD CLP COP ARS".split()
-)
+    {
+        "USD", "EUR", "GBP", "JPY", "CNY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK",
+        "PLN", "CZK", "HUF", "INR", "BRL", "MXN", "ZAR", "SGD", "HKD", "KRW", "TRY", "ILS",
+        "AED", "SAR", "RUB", "THB", "IDR", "MYR", "PHP", "TWD", "CLP", "COP", "ARS",
+    }
+)  # fmt: skip
 
 
 def value_item(
-    row: dict[str, Any], quarter: str, rate: float, rate_source: str, currency: str
+    row: Mapping[str, Any], quarter: str, rate: float, rate_source: str, currency: str
 ) -> ValueItem:
     """One row's money value and how it was obtained."""
     category = (row.get("category") or "").strip().lower()
@@ -96,9 +101,7 @@ def value_item(
         is_money, why = _money_unit(unit, currency)
         if is_money and baseline is not None and current is not None:
             value = baseline - current
-            method = (
-                f"previous cost {_num(baseline)} - new cost {_num(current)} {currency}"
-            )
+            method = f"previous cost {_num(baseline)} - new cost {_num(current)} {currency}"
         elif why:
             method = f"not valued: {why}"
         elif baseline is None or current is None:
@@ -120,8 +123,11 @@ def value_item(
     )
 
 
+VALUE_COLUMNS = ("quarter", "category", "label", "baseline", "current", "unit", "quantity", "value")
+
+
 def compute_value(
-    rows: Rows,
+    rows: Sequence[Mapping[str, Any]],
     period: Period,
     *,
     arr: float | None,
@@ -129,7 +135,10 @@ def compute_value(
     hourly_rate: float | None,
     config: Config,
 ) -> Value:
-    """The account's value and ROI for the review quarter, with the quarterly trend."""
+    """The account's value and ROI for the review quarter, with the quarterly trend.
+
+    `rows` are the account's `value` rows as mappings (`quarter` as a quarter index or a
+    "YYYYQn" string)."""
     default_rate = num(config, "value.hourly_rate")
     if hourly_rate is not None and hourly_rate > 0:
         rate, rate_source = float(hourly_rate), "the account's hourly_rate"
@@ -139,16 +148,16 @@ def compute_value(
     wanted = {quarter_index(q): q for q in period.previous_quarters}
     review_idx = quarter_index(period.quarter)
     by_quarter: dict[int, list[ValueItem]] = {}
-    if len(rows):
-        qs = rows["quarter"]
-        keep = np.isin(qs, list(wanted))
-        cols = ("category", "label", "baseline", "current", "unit", "quantity", "value")
-        for i in np.flatnonzero(keep):
-            qi = int(qs[i])
-            row = {c: rows[c][i] for c in cols}
-            by_quarter.setdefault(qi, []).append(
-                value_item(row, quarter_from_index(qi), rate, rate_source, currency)
-            )
+    for row in rows:
+        q = row.get("quarter")
+        if isinstance(q, str):
+            q = quarter_index(q)
+        if q is None or q != q or int(q) not in wanted:
+            continue
+        qi = int(q)
+        by_quarter.setdefault(qi, []).append(
+            value_item(row, quarter_from_index(qi), rate, rate_source, currency)
+        )
     items = tuple(by_quarter.get(review_idx, ()))
     valued = [it for it in items if it.value is not None]
     quarterly = sum(it.value for it in valued if it.value is not None) if valued else None
@@ -181,7 +190,9 @@ def _method(quarter: str, items: Sequence[ValueItem], valued: Sequence[ValueItem
     if not items:
         return f"No value was recorded for {quarter}, so no value or ROI is shown."
     unvalued = len(items) - len(valued)
-    tail = f"; {unvalued} item(s) without a money basis are listed but not valued" if unvalued else ""
+    tail = (
+        f"; {unvalued} item(s) without a money basis are listed but not valued" if unvalued else ""
+    )
     return (
         f"Quarterly value is the sum of {len(valued)} valued item(s) recorded for {quarter} "
         "(customer-supplied values as given, time savings as hours saved x hourly rate, cost "
@@ -202,14 +213,13 @@ def _assumptions(
         out.append(f"hourly rate {_num(rate)} {currency} ({rate_source})")
     out.append(f"quarterly investment = ARR / 4 = {investment:,.2f} {currency}")
     out.append("annualised value = the review quarter's value x 4 (a run rate, not a forecast)")
-    out.append(
-        "quarters without value data are shown as missing, never filled in or extrapolated"
-    )
+    out.append("quarters without value data are shown as missing, never filled in or extrapolated")
     skipped = [it for it in items if it.value is None]
     if skipped:
         out.append(
             f"{len(skipped)} item(s) in {period.quarter} not valued: "
-            + "; ".join(f"{it.label} ({it.method.removeprefix('not valued: ')})"
-                        for it in skipped[:5])
+            + "; ".join(
+                f"{it.label} ({it.method.removeprefix('not valued: ')})" for it in skipped[:5]
+            )
         )
     return tuple(out)

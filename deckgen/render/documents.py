@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 from deckgen.book.text import clean_text
 from deckgen.config import Config
@@ -90,7 +90,7 @@ class Subheading:
     text: str
 
 
-DocBlock = Union[Para, Bullets, Table, Flag, Subheading]
+DocBlock = Para | Bullets | Table | Flag | Subheading
 
 
 @dataclass(frozen=True)
@@ -155,8 +155,17 @@ class TrackerRow:
     notes: str
 
 
-TRACKER_COLUMNS = ("ID", "Type", "Item", "Side", "Owner", "Due date", "Status",
-                   "Success criterion", "Progress / notes")
+TRACKER_COLUMNS = (
+    "ID",
+    "Type",
+    "Item",
+    "Side",
+    "Owner",
+    "Due date",
+    "Status",
+    "Success criterion",
+    "Progress / notes",
+)
 # Success-plan goal statuses in the action-plan vocabulary (domain.md §9).
 GOAL_TO_ACTION_STATUS = {
     "on_track": "in progress",
@@ -210,13 +219,17 @@ def _r(*parts: str | Placeholder | Run) -> tuple[Run, ...]:
     return tuple(out)
 
 
-def _para(*parts: str | Placeholder | Run, style: Literal["body", "lead", "note"] = "body"
-          ) -> Para:
+def _para(*parts: str | Placeholder | Run, style: Literal["body", "lead", "note"] = "body") -> Para:
     return Para(_r(*parts), style)
 
 
-def _cell(value: str | Placeholder | None, *, align: Literal["left", "right", "center"] = "left",
-          bold: bool = False, status: Status | None = None) -> Cell:
+def _cell(
+    value: str | Placeholder | None,
+    *,
+    align: Literal["left", "right", "center"] = "left",
+    bold: bool = False,
+    status: Status | None = None,
+) -> Cell:
     if isinstance(value, Placeholder):
         return Cell("", placeholder=value, align=align)
     return Cell(value if value else DASH, status=status, bold=bold, align=align)
@@ -258,8 +271,21 @@ def _audience_for(title: str | None, default: str) -> str:
     t = f" {(title or '').lower()} "
     if not t.strip():
         return default
-    c_suite = ("chief", " ceo", " cfo", " coo", " cto", " cio", " cro", " cmo", "president",
-               "founder", " owner", "managing director", "general manager")
+    c_suite = (
+        "chief",
+        " ceo",
+        " cfo",
+        " coo",
+        " cto",
+        " cio",
+        " cro",
+        " cmo",
+        "president",
+        "founder",
+        " owner",
+        "managing director",
+        "general manager",
+    )
     if any(k in t for k in c_suite) and "vice president" not in t:
         return "c_suite"
     if any(k in t for k in (" vp", "vice president", "svp", "evp", "head of")):
@@ -282,7 +308,10 @@ def _unit(unit: str | None) -> str:
 
 
 def _criterion(g: GoalRow, f: Formatter) -> str:
-    """"projects migrated: 76 projects" from the goal's own metric and target (no new numbers)."""
+    """Success criterion, e.g. "projects migrated: 76 projects".
+
+    Built from the goal's own metric and target: no new numbers.
+    """
     if g.target is None:
         return ""
     what = g.metric or "target"
@@ -322,44 +351,84 @@ class _Ctx:
 def _value_blocks(c: _Ctx, *, detail: bool) -> list[DocBlock]:
     """Value headline (the deck's own sentence template), items by category, and for the
     internal briefing the trend over quarters and the method."""
-    m, f, v = c.m, c.f, c.m.value
+    f, v = c.f, c.m.value
     if v.quarterly_value is None:
-        return [Flag(missing(f"value data for {f.quarter(v.quarter)} (value table): ask the "
-                             "champion for this quarter's results"))]
+        return [
+            Flag(
+                missing(
+                    f"value data for {f.quarter(v.quarter)} (value table): ask the "
+                    "champion for this quarter's results"
+                )
+            )
+        ]
     blocks: list[DocBlock] = [Para(r) for r in c.lines("narrative/value_headline.j2")]
     items = [i for i in v.items if i.value is not None] if not detail else list(v.items)
     if items:
         rows = tuple(
-            (_cell(_label(i.category)), _cell(i.label),
-             _cell(f.money(i.value, c.cur) if i.value is not None else "not valued",
-                   align="right"))
-            for i in items[: 8 if detail else 5])
-        blocks.append(Table(("Category", "What was measured", f"Value, {f.quarter(v.quarter)}"),
-                            rows, widths=(0.24, 0.54, 0.22)))
+            (
+                _cell(_label(i.category)),
+                _cell(i.label),
+                _cell(
+                    f.money(i.value, c.cur) if i.value is not None else "not valued", align="right"
+                ),
+            )
+            for i in items[: 8 if detail else 5]
+        )
+        blocks.append(
+            Table(
+                ("Category", "What was measured", f"Value, {f.quarter(v.quarter)}"),
+                rows,
+                widths=(0.24, 0.54, 0.22),
+            )
+        )
     if detail:
         if v.trend:
-            blocks.append(Table(
-                tuple(f.quarter(q) for q, _ in v.trend),
-                (tuple(_cell(f.money(val, c.cur) if val is not None else "no data",
-                             align="center") for _, val in v.trend),),
-                caption="Value by quarter; quarters without value rows are not estimated."))
-        notes = " ".join(x for x in (v.method, *v.assumptions) if x)
-        if notes:
-            blocks.append(_para(f"Method: {notes}", style="note"))
-    _ = m
+            blocks.append(
+                Table(
+                    tuple(f.quarter(q) for q, _ in v.trend),
+                    (
+                        tuple(
+                            _cell(
+                                f.money(val, c.cur) if val is not None else "no data",
+                                align="center",
+                            )
+                            for _, val in v.trend
+                        ),
+                    ),
+                    caption="Value by quarter; quarters without value rows are not estimated.",
+                )
+            )
+        if v.method:
+            blocks.append(_para(f"Method: {v.method.rstrip('.')}.", style="note"))
+        if v.assumptions:
+            blocks.append(
+                _para(f"Assumptions: {'; '.join(v.assumptions).rstrip('.')}.", style="note")
+            )
     return blocks
 
 
 def _signal_rows(c: _Ctx) -> list[tuple[Cell, ...]]:
     rows: list[tuple[Cell, ...]] = []
     for reason in c.m.health.overrides:
-        rows.append((_cell("Risk", bold=True), _cell("Forced Red"), _cell(reason),
-                     status_cell("red", "High")))
+        rows.append(
+            (
+                _cell("Risk", bold=True),
+                _cell("Forced Red"),
+                _cell(reason),
+                status_cell("red", "High"),
+            )
+        )
     for s in c.m.signals:
-        rows.append((_cell("Risk" if s.kind == "risk" else "Opportunity", bold=True),
-                     _cell(s.label), _cell(s.message),
-                     status_cell(s.status, {"red": "High", "yellow": "Medium",
-                                            "green": "Positive"}[s.status])))
+        rows.append(
+            (
+                _cell("Risk" if s.kind == "risk" else "Opportunity", bold=True),
+                _cell(s.label),
+                _cell(s.message),
+                status_cell(
+                    s.status, {"red": "High", "yellow": "Medium", "green": "Positive"}[s.status]
+                ),
+            )
+        )
     return rows
 
 
@@ -369,12 +438,17 @@ def _actions_table(c: _Ctx, actions: Sequence[ActionRow], *, side: bool) -> Tabl
         row = [_cell(a.action), _cell(a.owner or ph("owner"))]
         if side:
             row.append(_cell(_label(a.side)))
-        row += [_cell(c.f.date(a.due_date) if a.due_date else ph("due date")),
-                status_cell(a.status)]
+        row += [
+            _cell(c.f.date(a.due_date) if a.due_date else ph("due date")),
+            status_cell(a.status),
+        ]
         rows.append(tuple(row))
-    cols = ("Action", "Owner", "Side", "Due", "Status") if side else (
-        "Action", "Owner", "Due", "Status")
-    widths = (0.42, 0.18, 0.11, 0.13, 0.16) if side else (0.48, 0.2, 0.14, 0.18)
+    cols = (
+        ("Action", "Owner", "Side", "Due", "Status")
+        if side
+        else ("Action", "Owner", "Due", "Status")
+    )
+    widths = (0.4, 0.18, 0.11, 0.16, 0.15) if side else (0.47, 0.2, 0.17, 0.16)
     return Table(cols, tuple(rows), widths=widths)
 
 
@@ -391,8 +465,9 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
     # -- overview
     health_txt: str | Placeholder
     if h.score is None:
-        health_txt = missing("health score: no usage, engagement, outcome, support or "
-                             "relationship data")
+        health_txt = missing(
+            "health score: no usage, engagement, outcome, support or relationship data"
+        )
     else:
         health_txt = f"{h.score}/100 · {_label(h.band)}"
         if h.trend.change is not None:
@@ -401,17 +476,23 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
                 health_txt += f" ({_label(h.trend.direction).lower()})"
     renewal: str | Placeholder = (
         f"{f.date(a.renewal_date)} ({_months_text(a.months_to_renewal)})"
-        if a.renewal_date else missing("contract end date (accounts.renewal_date)"))
+        if a.renewal_date
+        else missing("contract end date (accounts.renewal_date)")
+    )
     nps: str | Placeholder = (
         f"{f.number(a.nps, 0 if float(a.nps).is_integer() else 1)} / 10"
-        if a.nps is not None else missing("latest NPS rating (accounts.nps)"))
+        if a.nps is not None
+        else missing("latest NPS rating (accounts.nps)")
+    )
     overview_rows: list[tuple[Cell, ...]] = [
         (_cell("Account"), _cell(f"{m.name} ({m.account_id})")),
         (_cell("Tier"), _cell(f"{_label(m.tier)} · {review}")),
         (_cell("ARR"), _cell(f.money(a.arr, c.cur, compact=False))),
         (_cell("Contract end / renewal"), _cell(renewal)),
-        (_cell("Months to renewal"), _cell(
-            str(a.months_to_renewal) if a.months_to_renewal is not None else DASH)),
+        (
+            _cell("Months to renewal"),
+            _cell(str(a.months_to_renewal) if a.months_to_renewal is not None else DASH),
+        ),
         (_cell("Health"), _cell(health_txt, status=_band_status(h.band))),
         (_cell("NPS"), _cell(nps)),
     ]
@@ -419,13 +500,20 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
         overview_rows.append((_cell("CSAT"), _cell(f"{f.number(a.csat, 1)} / 5")))
     overview_rows += [
         (_cell("Customer since"), _cell(f.date(a.customer_since))),
-        (_cell("Review"), _cell(f"{f.quarter(m.period.quarter)} reviewed, meeting on "
-                                f"{f.date(m.period.qbr_date)}" if m.period.qbr_date
-                                else f"{f.quarter(m.period.quarter)} reviewed")),
+        (
+            _cell("Review"),
+            _cell(
+                f"{f.quarter(m.period.quarter)} reviewed, meeting on {f.date(m.period.qbr_date)}"
+                if m.period.qbr_date
+                else f"{f.quarter(m.period.quarter)} reviewed"
+            ),
+        ),
     ]
     overview: list[DocBlock] = [
-        Para(runs_from_text(render_text("documents/briefing_intro.j2", content_dir, m=m, f=f)),
-             "lead"),
+        Para(
+            runs_from_text(render_text("documents/briefing_intro.j2", content_dir, m=m, f=f)),
+            "lead",
+        ),
         Table(("", ""), tuple(overview_rows), widths=(0.3, 0.7), key_value=True),
     ]
     notes = [*m.reasons, *m.warnings]
@@ -440,14 +528,26 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
     attendees = Table(
         ("Role", "Name", "Title", "Email"),
         (
-            (_cell("Executive sponsor", bold=True), _cell(person(a.sponsor_name, "sponsor_name")),
-             _cell(a.sponsor_title), _cell(None)),
-            (_cell("Champion", bold=True), _cell(person(a.champion_name, "champion_name")),
-             _cell(a.champion_title), _cell(a.champion_email)),
-            (_cell("CSM", bold=True), _cell(person(a.csm_name, "csm_name")),
-             _cell("Customer Success Manager"), _cell(a.csm_email)),
+            (
+                _cell("Executive sponsor", bold=True),
+                _cell(person(a.sponsor_name, "sponsor_name")),
+                _cell(a.sponsor_title),
+                _cell(None),
+            ),
+            (
+                _cell("Champion", bold=True),
+                _cell(person(a.champion_name, "champion_name")),
+                _cell(a.champion_title),
+                _cell(a.champion_email),
+            ),
+            (
+                _cell("CSM", bold=True),
+                _cell(person(a.csm_name, "csm_name")),
+                _cell("Customer Success Manager"),
+                _cell(a.csm_email),
+            ),
         ),
-        widths=(0.2, 0.24, 0.28, 0.28),
+        widths=(0.18, 0.21, 0.26, 0.35),
     )
 
     # -- health by dimension
@@ -455,8 +555,10 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
     if h.score is not None:
         line = f"Overall {h.score}/100 ({_label(h.band)})"
         if h.trend.change is not None and h.trend.previous is not None:
-            line += (f": {f.delta(h.trend.change)} in 30 days, from {h.trend.previous}"
-                     f" ({_label(h.trend.direction).lower()}).")
+            line += (
+                f": {f.delta(h.trend.change)} in 30 days, from {h.trend.previous}"
+                f" ({_label(h.trend.direction).lower()})."
+            )
         else:
             line += "; no score 30 days ago to compare with."
         health.append(_para(line))
@@ -469,20 +571,33 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
             weight = f"{f.pct(d.weight * 100)} → {weight}"
         drivers = "; ".join(d.flags) or d.note or DASH
         st = _score_status(d.score, config)
-        dim_rows.append((
-            _cell(_label(d.name), bold=True),
-            _cell(f.number(d.score) if d.score is not None else "no data", align="right"),
-            _cell(weight, align="right"),
-            status_cell(st, {"green": "Green", "yellow": "Yellow", "red": "Red",
-                             "grey": "No data"}[st]),
-            _cell(drivers),
-        ))
+        dim_rows.append(
+            (
+                _cell(_label(d.name), bold=True),
+                _cell(f.number(d.score) if d.score is not None else "no data", align="right"),
+                _cell(weight, align="right"),
+                status_cell(
+                    st, {"green": "Green", "yellow": "Yellow", "red": "Red", "grey": "No data"}[st]
+                ),
+                _cell(drivers),
+            )
+        )
     if dim_rows:
-        health.append(Table(("Dimension", "Score", "Weight", "Band", "What drives it"),
-                            tuple(dim_rows), widths=(0.17, 0.09, 0.13, 0.12, 0.49)))
+        health.append(
+            Table(
+                ("Dimension", "Score", "Weight", "Band", "What drives it"),
+                tuple(dim_rows),
+                widths=(0.17, 0.09, 0.13, 0.12, 0.49),
+            )
+        )
     if h.missing:
-        health.append(_para(f"No data for {', '.join(h.missing)}: its weight is spread over "
-                            "the other dimensions.", style="note"))
+        health.append(
+            _para(
+                f"No data for {', '.join(h.missing)}: its weight is spread over "
+                "the other dimensions.",
+                style="note",
+            )
+        )
     if not health:
         health.append(Flag(missing("health dimensions: no data for this account")))
 
@@ -490,45 +605,71 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
     risks: list[DocBlock] = []
     sig_rows = _signal_rows(c)
     if sig_rows:
-        risks.append(Table(("Type", "Signal", "What the data shows", "Level"), tuple(sig_rows),
-                           widths=(0.14, 0.22, 0.5, 0.14)))
+        risks.append(
+            Table(
+                ("Type", "Signal", "What the data shows", "Level"),
+                tuple(sig_rows),
+                widths=(0.14, 0.22, 0.5, 0.14),
+            )
+        )
     else:
         risks.append(_para("No risk or expansion signal crossed its threshold this quarter."))
-    risks.append(Flag(ph("what the data does not show: budget, politics, competitors, "
-                         "mood in the last calls")))
+    risks.append(
+        Flag(
+            ph("what the data does not show: budget, politics, competitors, mood in the last calls")
+        )
+    )
 
     # -- objectives, questions, talking points
     objectives = Bullets(tuple(c.lines("documents/briefing_objectives.j2")))
     questions = [r for r in c.lines("documents/briefing_questions.j2")][:5]
-    q_table = Table(("They may ask", "Your answer"),
-                    tuple((Cell("".join(x.text for x in q)), _cell(ph("your answer")))
-                          for q in questions), widths=(0.55, 0.45))
+    q_table = Table(
+        ("They may ask", "Your answer"),
+        tuple((Cell("".join(x.text for x in q)), _cell(ph("your answer"))) for q in questions),
+        widths=(0.55, 0.45),
+    )
 
     talking: list[DocBlock] = []
-    people = [(a.sponsor_name, a.sponsor_title, "Executive sponsor", "c_suite"),
-              (a.champion_name, a.champion_title, "Champion", "director")]
+    people = [
+        (a.sponsor_name, a.sponsor_title, "Executive sponsor", "c_suite"),
+        (a.champion_name, a.champion_title, "Champion", "director"),
+    ]
     for name, title, role, default in people:
         if not name:
             continue
         audience = _audience_for(title, default)
         heading = f"{name}, {title}" if title else name
         talking.append(Subheading(f"{heading} ({role.lower()})"))
-        talking.append(Bullets(tuple(c.lines("documents/talking_points.j2", person=name,
-                                             title=title or "", role=role,
-                                             audience=audience))))
+        talking.append(
+            Bullets(
+                tuple(
+                    c.lines(
+                        "documents/talking_points.j2",
+                        person=name,
+                        title=title or "",
+                        role=role,
+                        audience=audience,
+                    )
+                )
+            )
+        )
     if not talking:
-        talking.append(Flag(missing("sponsor and champion (accounts.sponsor_name, "
-                                    "accounts.champion_name)")))
+        talking.append(
+            Flag(missing("sponsor and champion (accounts.sponsor_name, accounts.champion_name)"))
+        )
 
     open_actions = _open(m.actions)
     actions: list[DocBlock] = (
-        [_actions_table(c, open_actions, side=True)] if open_actions
-        else [_para("No open actions from the last review.")])
+        [_actions_table(c, open_actions, side=True)]
+        if open_actions
+        else [_para("No open actions from the last review.")]
+    )
 
     sections = (
         Section("Account overview", tuple(overview)),
-        Section("Attendees", (attendees, Flag(ph("other attendees, theirs and ours, with "
-                                                 "their roles")))),
+        Section(
+            "Attendees", (attendees, Flag(ph("other attendees, theirs and ours, with their roles")))
+        ),
         Section("Health by dimension", tuple(health)),
         Section("Value delivered", tuple(_value_blocks(c, detail=True))),
         Section("Risks and opportunities", tuple(risks)),
@@ -541,8 +682,8 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
         kind="briefing",
         title=f"Executive briefing: {m.name}",
         subtitle=f"{f.quarter(m.period.quarter)} {review} · "
-                 f"{f.date(m.period.qbr_date) if m.period.qbr_date else 'date to be set'} · "
-                 "internal, do not forward",
+        f"{f.date(m.period.qbr_date) if m.period.qbr_date else 'date to be set'} · "
+        "internal, do not forward",
         audience="internal",
         account_id=m.account_id,
         account_name=m.name,
@@ -568,55 +709,111 @@ def build_preread(m: AccountMetrics, config: Config, *, content_dir: Path | None
     start = 0
     agenda_rows = []
     for topic, minutes in AGENDA:
-        agenda_rows.append((_cell(f"{start:02d}′", align="center"), _cell(topic),
-                            _cell(f"{minutes} min", align="right")))
+        agenda_rows.append(
+            (
+                _cell(f"{start:02d}′", align="center"),
+                _cell(topic),
+                _cell(f"{minutes} min", align="right"),
+            )
+        )
         start += minutes
     agenda = Table(("Start", "Topic", "Time"), tuple(agenda_rows), widths=(0.12, 0.7, 0.18))
 
     rows: list[tuple[Cell, ...]] = []
     if u.active_users_30d is not None:
-        seats = (f"of {f.number(u.licensed_seats)} licensed seats "
-                 f"({f.pct(u.seat_utilisation_pct)})" if u.licensed_seats else "")
-        rows.append((_cell("Active users", bold=True),
-                     _cell(f.number(u.active_users_30d), align="right"),
-                     _cell(f"{f.delta_pct(u.users_change_qoq_pct)} vs last quarter"
-                           if u.users_change_qoq_pct is not None else DASH),
-                     _cell(seats)))
+        seats = (
+            f"of {f.number(u.licensed_seats)} licensed seats ({f.pct(u.seat_utilisation_pct)})"
+            if u.licensed_seats
+            else ""
+        )
+        rows.append(
+            (
+                _cell("Active users", bold=True),
+                _cell(f.number(u.active_users_30d), align="right"),
+                _cell(
+                    f"{f.delta_pct(u.users_change_qoq_pct)} vs last quarter"
+                    if u.users_change_qoq_pct is not None
+                    else DASH
+                ),
+                _cell(seats),
+            )
+        )
     if u.features_used is not None and u.features_available:
-        rows.append((_cell("Features in use", bold=True),
-                     _cell(f"{u.features_used} of {u.features_available}", align="right"),
-                     _cell(DASH), _cell(f"{f.pct(u.feature_breadth_pct)} of your plan's features")))
+        rows.append(
+            (
+                _cell("Features in use", bold=True),
+                _cell(f"{u.features_used} of {u.features_available}", align="right"),
+                _cell(DASH),
+                _cell(f"{f.pct(u.feature_breadth_pct)} of your plan's features"),
+            )
+        )
     if v.quarterly_value is not None:
         known = [(q, val) for q, val in v.trend if val is not None and q != v.quarter]
-        trend = (f"from {f.money(known[-1][1], c.cur)} in {f.quarter(known[-1][0])}"
-                 if known else DASH)
-        rows.append((_cell(f"Value delivered, {f.quarter(v.quarter)}", bold=True),
-                     _cell(f.money(v.quarterly_value, c.cur), align="right"), _cell(trend),
-                     _cell(f"{f.pct(v.roi_pct)} return on the quarter's investment"
-                           if v.roi_pct is not None else "")))
+        trend = (
+            f"from {f.money(known[-1][1], c.cur)} in {f.quarter(known[-1][0])}" if known else DASH
+        )
+        rows.append(
+            (
+                _cell(f"Value delivered, {f.quarter(v.quarter)}", bold=True),
+                _cell(f.money(v.quarterly_value, c.cur), align="right"),
+                _cell(trend),
+                _cell(
+                    f"{f.pct(v.roi_pct)} return on the quarter's investment"
+                    if v.roi_pct is not None
+                    else ""
+                ),
+            )
+        )
     else:
-        rows.append((_cell(f"Value delivered, {f.quarter(v.quarter)}", bold=True),
-                     _cell(missing("this quarter's results from your team")), _cell(DASH),
-                     _cell("")))
+        rows.append(
+            (
+                _cell(f"Value delivered, {f.quarter(v.quarter)}", bold=True),
+                _cell(DASH, align="right"),
+                _cell(DASH),
+                _cell("to be confirmed with your team"),
+            )
+        )
     if h.score is not None:
-        rows.append((_cell("Health score", bold=True),
-                     _cell(f"{h.score}/100", align="right", status=_band_status(h.band)),
-                     _cell(f"{f.delta(h.trend.change)} in 30 days"
-                           if h.trend.change is not None else DASH),
-                     _cell(f"{_label(h.band)} band")))
+        rows.append(
+            (
+                _cell("Health score", bold=True),
+                _cell(f"{h.score}/100", align="right", status=_band_status(h.band)),
+                _cell(
+                    f"{f.delta(h.trend.change)} in 30 days" if h.trend.change is not None else DASH
+                ),
+                _cell(f"{_label(h.band)} band"),
+            )
+        )
     if s.median_resolution_hours is not None or s.ticket_csat is not None:
-        rows.append((_cell("Support", bold=True),
-                     _cell(f"{f.number(s.median_resolution_hours, 1)} h"
-                           if s.median_resolution_hours is not None else DASH, align="right"),
-                     _cell(f"ticket volume {s.volume_trend}" if s.volume_trend else DASH),
-                     _cell("median resolution time" + (
-                         f"; satisfaction {f.number(s.ticket_csat, 1)} / 5"
-                         if s.ticket_csat is not None else ""))))
-    metrics = Table(("Metric", "Now", "Trend", "Context"), tuple(rows),
-                    widths=(0.26, 0.15, 0.27, 0.32))
+        rows.append(
+            (
+                _cell("Support", bold=True),
+                _cell(
+                    f"{f.number(s.median_resolution_hours, 1)} h"
+                    if s.median_resolution_hours is not None
+                    else DASH,
+                    align="right",
+                ),
+                _cell(f"ticket volume {s.volume_trend}" if s.volume_trend else DASH),
+                _cell(
+                    "median resolution time"
+                    + (
+                        f"; satisfaction {f.number(s.ticket_csat, 1)} / 5"
+                        if s.ticket_csat is not None
+                        else ""
+                    )
+                ),
+            )
+        )
+    metrics = Table(
+        ("Metric", "Now", "Trend", "Context"), tuple(rows), widths=(0.26, 0.15, 0.27, 0.32)
+    )
 
-    value_lines = (c.lines("narrative/value_headline.j2") if v.quarterly_value is not None
-                   else [_r(missing(f"value data for {f.quarter(v.quarter)}"))])
+    value_lines = (
+        c.lines("narrative/value_headline.j2")
+        if v.quarterly_value is not None
+        else [_r(missing(f"value data for {f.quarter(v.quarter)}"))]
+    )
     questions = c.lines("documents/preread_questions.j2")[:5]
     who = m.facts.csm_name or "your Customer Success Manager"
     contact = ", ".join(x for x in (who, m.facts.csm_email) if x)
@@ -632,8 +829,8 @@ def build_preread(m: AccountMetrics, config: Config, *, content_dir: Path | None
         kind="preread",
         title=f"{m.name}: {f.quarter(m.period.quarter)} business review",
         subtitle=f"Pre-read for our review on "
-                 f"{f.date(m.period.qbr_date) if m.period.qbr_date else 'the date we agree'}"
-                 f" · prepared by {who}",
+        f"{f.date(m.period.qbr_date) if m.period.qbr_date else 'the date we agree'}"
+        f" · prepared by {who}",
         audience="customer",
         account_id=m.account_id,
         account_name=m.name,
@@ -670,49 +867,92 @@ def build_followup(m: AccountMetrics, config: Config, *, content_dir: Path | Non
     f, a = c.f, m.facts
     subject = " ".join(r.text for r in c.lines("documents/followup_subject.j2")[0])
     to: str | Placeholder = (
-        f"{a.champion_name} <{a.champion_email}>" if a.champion_name and a.champion_email
-        else a.champion_email or missing("champion email (accounts.champion_email)"))
-    header = Table(("", ""), (
-        (_cell("To"), _cell(to)),
-        (_cell("Cc"), _cell(ph("the executive sponsor and the other attendees"))),
-        (_cell("Subject"), _cell(subject)),
-        (_cell("Attach"), _cell(document_file_name(m, TRACKER_KIND, "xlsx"))),
-    ), widths=(0.14, 0.86), key_value=True)
+        f"{a.champion_name} <{a.champion_email}>"
+        if a.champion_name and a.champion_email
+        else a.champion_email or missing("champion email (accounts.champion_email)")
+    )
+    header = Table(
+        ("", ""),
+        (
+            (_cell("To"), _cell(to)),
+            (_cell("Cc"), _cell(ph("the executive sponsor and the other attendees"))),
+            (_cell("Subject"), _cell(subject)),
+            (_cell("Attach"), _cell(document_file_name(m, TRACKER_KIND, "xlsx"))),
+        ),
+        widths=(0.14, 0.86),
+        key_value=True,
+    )
 
     opening = c.lines("documents/followup_opening.j2")
-    takeaways = Bullets(tuple(_r(ph(p)) for p in (
-        "takeaway 1: what we agreed matters most to them",
-        "takeaway 2: the decision or feedback from the room",
-        "takeaway 3: what changes next quarter")))
+    takeaways = Bullets(
+        tuple(
+            _r(ph(p))
+            for p in (
+                "takeaway 1: what we agreed matters most to them",
+                "takeaway 2: the decision or feedback from the room",
+                "takeaway 3: what changes next quarter",
+            )
+        )
+    )
 
     def commitments(side: str, mine: str) -> list[DocBlock]:
         acts = [x for x in _open(m.actions) if (x.side or "").lower() == side]
         rows: list[tuple[Cell, ...]] = [
-            (_cell(x.action), _cell(x.owner or ph("owner")),
-             _cell(f.date(x.due_date) if x.due_date else ph("due date")), status_cell(x.status))
-            for x in acts]
-        rows.append((_cell(ph(f"new commitments {mine} made in the room")), _cell(""),
-                     _cell(""), status_cell("not started")))
-        return [Table(("Action", "Owner", "Due", "Status"), tuple(rows),
-                      widths=(0.5, 0.2, 0.14, 0.16))]
+            (
+                _cell(x.action),
+                _cell(x.owner or ph("owner")),
+                _cell(f.date(x.due_date) if x.due_date else ph("due date")),
+                status_cell(x.status),
+            )
+            for x in acts
+        ]
+        rows.append(
+            (
+                _cell(ph(f"new commitments {mine} made in the room")),
+                Cell(""),
+                Cell(""),
+                status_cell("not started"),
+            )
+        )
+        return [
+            Table(("Action", "Owner", "Due", "Status"), tuple(rows), widths=(0.47, 0.2, 0.17, 0.16))
+        ]
 
     goal_rows: list[tuple[Cell, ...]] = []
     for g in _open_goals(m.goals):
         crit = _criterion(g, f)
-        goal_rows.append((_cell(g.goal),
-                          _cell(crit or ph(f"success criterion for “{g.goal}”")),
-                          _cell(g.owner or ph("owner")),
-                          _cell(f.date(g.due_date) if g.due_date else ph("due date"))))
-    goal_rows.append((_cell(ph("goal agreed for next quarter")),
-                      _cell(ph("how we will measure it")), _cell(""), _cell("")))
-    goals = Table(("Goal", "Success criterion", "Owner", "Due"), tuple(goal_rows),
-                  widths=(0.4, 0.3, 0.16, 0.14))
+        goal_rows.append(
+            (
+                _cell(g.goal),
+                _cell(crit or ph(f"success criterion for “{g.goal}”")),
+                _cell(g.owner or ph("owner")),
+                _cell(f.date(g.due_date) if g.due_date else ph("due date")),
+            )
+        )
+    goal_rows.append(
+        (
+            _cell(ph("goal agreed for next quarter")),
+            _cell(ph("how we will measure it")),
+            Cell(""),
+            Cell(""),
+        )
+    )
+    goals = Table(
+        ("Goal", "Success criterion", "Owner", "Due"),
+        tuple(goal_rows),
+        widths=(0.37, 0.29, 0.17, 0.17),
+    )
 
     nxt = next_review_date(m, config)
-    next_para = (
-        _para("Our next review: proposed for ", Run(f.date(nxt), bold=True),
-              f" (every {_cadence_words(m, config)}). ", ph("confirm the date agreed in the room"))
-        if nxt else _para("Our next review: ", missing("next review date (accounts.next_qbr_date)")))
+    if nxt:
+        next_para = _para(
+            "Our next review: proposed for ",
+            Run(f.date(nxt), bold=True),
+            f" (every {_cadence_words(m, config)}). ",
+            ph("confirm the date agreed in the room"),
+        )
+    else:
+        next_para = _para("Our next review: ", missing("next review date (accounts.next_qbr_date)"))
 
     sections = (
         Section("Email", (header,)),
@@ -723,14 +963,14 @@ def build_followup(m: AccountMetrics, config: Config, *, content_dir: Path | Non
         Section("What your team committed to", tuple(commitments("customer", "your team"))),
         Section("Goals for next quarter", (goals,)),
         Section("Next review", (next_para,)),
-        Section("", tuple(Para(r) for r in c.lines("documents/followup_closing.j2"))),
+        Section("", _closing(c.lines("documents/followup_closing.j2"))),
     )
     return Doc(
         kind="followup",
         title=f"Follow-up email draft: {m.name}",
         subtitle=f"After the {f.quarter(m.period.quarter)} review"
-                 f"{' on ' + f.date(m.period.qbr_date) if m.period.qbr_date else ''}"
-                 " · send within 24 hours",
+        f"{' on ' + f.date(m.period.qbr_date) if m.period.qbr_date else ''}"
+        " · send within 24 hours",
         audience="customer",
         account_id=m.account_id,
         account_name=m.name,
@@ -742,6 +982,18 @@ def build_followup(m: AccountMetrics, config: Config, *, content_dir: Path | Non
         keywords=("QBR", "follow-up", m.period.quarter),
         footer=f"{m.name} · follow-up draft",
     )
+
+
+def _closing(lines: list[tuple[Run, ...]]) -> tuple[DocBlock, ...]:
+    """The first line is a paragraph; the sign-off lines below it stay together, one per line."""
+    if len(lines) < 2:
+        return tuple(Para(r) for r in lines)
+    signature: list[Run] = []
+    for i, line in enumerate(lines[1:]):
+        if i:
+            signature.append(Run("\n"))
+        signature += line
+    return (Para(lines[0]), Para(tuple(signature)))
 
 
 def _cadence_words(m: AccountMetrics, config: Config) -> str:
@@ -761,12 +1013,34 @@ def build_tracker(m: AccountMetrics, config: Config) -> tuple[TrackerRow, ...]:
     rows: list[TrackerRow] = []
     for i, x in enumerate(_open(m.actions), start=1):
         status = x.status if x.status in ACTION_STATUSES else "in progress"
-        rows.append(TrackerRow(f"A{i}", "Action", x.action, _label(x.side) if x.side else "",
-                               x.owner or "", x.due_date, status, "", ""))
+        rows.append(
+            TrackerRow(
+                f"A{i}",
+                "Action",
+                x.action,
+                _label(x.side) if x.side else "",
+                x.owner or "",
+                x.due_date,
+                status,
+                "",
+                "",
+            )
+        )
     for i, g in enumerate(_open_goals(m.goals), start=1):
         status = GOAL_TO_ACTION_STATUS.get(g.status or "", "not started")
-        rows.append(TrackerRow(f"G{i}", "Goal", g.goal, "Joint", g.owner or "", g.due_date,
-                               status, _criterion(g, f), _progress(g, f)))
+        rows.append(
+            TrackerRow(
+                f"G{i}",
+                "Goal",
+                g.goal,
+                "Joint",
+                g.owner or "",
+                g.due_date,
+                status,
+                _criterion(g, f),
+                _progress(g, f),
+            )
+        )
     return tuple(rows)
 
 
@@ -776,26 +1050,33 @@ def build_tracker(m: AccountMetrics, config: Config) -> tuple[TrackerRow, ...]:
 def _pieces(runs: Sequence[Run]) -> list[Any]:
     from deckgen.render.docx_writer import Piece
 
-    return [Piece(r.placeholder.marker, flagged=True) if r.placeholder else Piece(r.text, r.bold)
-            for r in runs]
+    return [
+        Piece(r.placeholder.marker, flagged=True) if r.placeholder else Piece(r.text, r.bold)
+        for r in runs
+    ]
 
 
 def _cell_spec(cell: Cell) -> Any:
     from deckgen.render.docx_writer import CellSpec, Piece
 
-    pieces = ((Piece(cell.placeholder.marker, flagged=True),) if cell.placeholder
-              else (Piece(cell.text, cell.bold),))
+    pieces = (
+        (Piece(cell.placeholder.marker, flagged=True),)
+        if cell.placeholder
+        else (Piece(cell.text, cell.bold),)
+    )
     return CellSpec(pieces, cell.status, cell.align, cell.bold)
 
 
-def write_docx(doc: Doc, path: Path, *, style: ChartStyle | None = None,
-               locale: str = "en_US") -> None:
+def write_docx(
+    doc: Doc, path: Path, *, style: ChartStyle | None = None, locale: str = "en_US"
+) -> None:
     """Write `doc` as .docx at `path` (callers pass an atomic temp path)."""
     from deckgen.charting.style import load_style
     from deckgen.render.docx_writer import DocxWriter, Theme, page_for_locale
 
-    theme = Theme.from_style(style or load_style(), page=page_for_locale(locale),
-                             compact=doc.compact)
+    theme = Theme.from_style(
+        style or load_style(), page=page_for_locale(locale), compact=doc.compact
+    )
     w = DocxWriter(theme)
     w.title(doc.title, doc.subtitle)
     for section in doc.sections:
@@ -812,14 +1093,24 @@ def write_docx(doc: Doc, path: Path, *, style: ChartStyle | None = None,
             elif isinstance(b, Flag):
                 w.paragraph(_pieces(_r(b.placeholder)))
             elif isinstance(b, Table):
-                w.table(b.columns, [[_cell_spec(x) for x in row] for row in b.rows],
-                        widths=b.widths, header=not b.key_value, caption=b.caption,
-                        label_column=b.key_value)
+                w.table(
+                    b.columns,
+                    [[_cell_spec(x) for x in row] for row in b.rows],
+                    widths=b.widths,
+                    header=not b.key_value,
+                    caption=b.caption,
+                    label_column=b.key_value,
+                )
     if doc.footer:
         w.footer(doc.footer, page_numbers=not doc.compact)
-    w.properties(title=doc.title, author=doc.author, subject=doc.subject,
-                 keywords=doc.keywords, category=f"QBR {doc.kind}",
-                 created=datetime.combine(doc.created, time(0, 0), tzinfo=timezone.utc))
+    w.properties(
+        title=doc.title,
+        author=doc.author,
+        subject=doc.subject,
+        keywords=doc.keywords,
+        category=f"QBR {doc.kind}",
+        created=datetime.combine(doc.created, time(0, 0), tzinfo=timezone.utc),
+    )
     w.save(path)
 
 
@@ -827,7 +1118,7 @@ def write_docx(doc: Doc, path: Path, *, style: ChartStyle | None = None,
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
-_MD_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+_MD_BLOCK_START = re.compile(r"^(\s*)(#|>|[-+=](?=[\s=-]|$)|\d{1,9}[.)](?=\s|$))")
 
 
 def md_escape(text: str) -> str:
@@ -848,31 +1139,36 @@ def _md_block(text: str) -> str:
         return text
     lead, token = m.group(1), m.group(2)
     if token[0].isdigit():
-        return f"{lead}{token[:-1]}\\{token[-1]}{text[m.end():]}"
-    return f"{lead}\\{token}{text[m.end():]}"
+        return f"{lead}{token[:-1]}\\{token[-1]}{text[m.end() :]}"
+    return f"{lead}\\{token}{text[m.end() :]}"
 
 
-def _md_runs(runs: Sequence[Run]) -> str:
+def _md_runs(runs: Sequence[Run], *, line_start: bool = True) -> str:
+    """Runs as inline Markdown; `line_start` when the text begins a line (paragraph, bullet)."""
     out: list[str] = []
     for i, r in enumerate(runs):
+        if r.text == "\n" and not r.placeholder:
+            out.append("\\\n")  # hard line break
+            continue
         if r.placeholder:
             prompt = md_escape(r.placeholder.prompt)
             opener = r.placeholder.marker[: -len(r.placeholder.prompt) - 2]
             out.append(f"**{opener}{prompt}]]**")
             continue
         text = md_escape(r.text)
-        if i == 0:
+        if line_start and (i == 0 or runs[i - 1].text == "\n"):
             text = _md_block(text)
         if r.bold and text.strip():
             lead = text[: len(text) - len(text.lstrip())]
-            trail = text[len(text.rstrip()):]
+            trail = text[len(text.rstrip()) :]
             text = f"{lead}**{text.strip()}**{trail}"
         out.append(text)
     return "".join(out)
 
 
 def _md_cell(cell: Cell) -> str:
-    return _md_runs(_r(cell.placeholder) if cell.placeholder else (Run(cell.text, cell.bold),))
+    runs = _r(cell.placeholder) if cell.placeholder else (Run(cell.text, cell.bold),)
+    return _md_runs(runs, line_start=False)
 
 
 def to_markdown(doc: Doc) -> str:
@@ -891,15 +1187,21 @@ def to_markdown(doc: Doc) -> str:
             elif isinstance(b, Flag):
                 lines += [_md_runs(_r(b.placeholder)), ""]
             elif isinstance(b, Table) and b.key_value:
-                lines += [f"- **{md_escape(row[0].text)}:** {_md_cell(row[1])}"
-                          for row in b.rows] + [""]
+                lines += [
+                    f"- **{md_escape(row[0].text)}:** {_md_cell(row[1])}" for row in b.rows
+                ] + [""]
             elif isinstance(b, Table):
                 align = {"left": ":---", "right": "---:", "center": ":---:"}
                 first = b.rows[0] if b.rows else ()
                 lines.append("| " + " | ".join(md_escape(c) for c in b.columns) + " |")
-                lines.append("| " + " | ".join(
-                    align[first[i].align] if i < len(first) else "---"
-                    for i in range(len(b.columns))) + " |")
+                lines.append(
+                    "| "
+                    + " | ".join(
+                        align[first[i].align] if i < len(first) else "---"
+                        for i in range(len(b.columns))
+                    )
+                    + " |"
+                )
                 lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
                 lines.append("")
                 if b.caption:
@@ -919,9 +1221,20 @@ def _safe(value: object) -> str:
 
 
 def _tracker_cells(row: TrackerRow) -> list[str]:
-    return [_safe(x) for x in (row.id, row.type, row.item, row.side, row.owner,
-                               row.due.isoformat() if row.due else "", row.status,
-                               row.success_criterion, row.notes)]
+    return [
+        _safe(x)
+        for x in (
+            row.id,
+            row.type,
+            row.item,
+            row.side,
+            row.owner,
+            row.due.isoformat() if row.due else "",
+            row.status,
+            row.success_criterion,
+            row.notes,
+        )
+    ]
 
 
 def tracker_csv(rows: Sequence[TrackerRow]) -> str:
@@ -934,9 +1247,16 @@ def tracker_csv(rows: Sequence[TrackerRow]) -> str:
     return buf.getvalue()
 
 
-def write_tracker_xlsx(rows: Sequence[TrackerRow], path: Path, *, title: str, author: str,
-                       created: date, style: ChartStyle | None = None,
-                       spare_rows: int = 30) -> None:
+def write_tracker_xlsx(
+    rows: Sequence[TrackerRow],
+    path: Path,
+    *,
+    title: str,
+    author: str,
+    created: date,
+    style: ChartStyle | None = None,
+    spare_rows: int = 30,
+) -> None:
     """The action plan as a spreadsheet the CSM keeps updating after the call.
 
     Styled header, frozen header row, filters, a drop-down on Status limited to the follow-up
@@ -984,19 +1304,31 @@ def write_tracker_xlsx(rows: Sequence[TrackerRow], path: Path, *, title: str, au
     ws.auto_filter.ref = f"A1:{chr(64 + len(TRACKER_COLUMNS))}{last}"
 
     vocab = ",".join(ACTION_STATUSES)
-    dv = DataValidation(type="list", formula1=f'"{vocab}"', allow_blank=True,
-                        showErrorMessage=True, errorTitle="Unknown status",
-                        error="Pick a status from the list: " + ", ".join(ACTION_STATUSES))
+    dv = DataValidation(
+        type="list",
+        formula1=f'"{vocab}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Unknown status",
+        error="Pick a status from the list: " + ", ".join(ACTION_STATUSES),
+    )
     ws.add_data_validation(dv)
     dv.add(f"G2:G{last}")
-    colours = {"complete": st.status.green, "in progress": st.palette.secondary,
-               "at risk": st.status.yellow, "blocked": st.status.red, "overdue": st.status.red,
-               "cancelled": st.status.grey}
+    colours = {
+        "complete": st.status.green,
+        "in progress": st.palette.secondary,
+        "at risk": st.status.yellow,
+        "blocked": st.status.red,
+        "overdue": st.status.red,
+        "cancelled": st.status.grey,
+    }
     for status, colour in colours.items():
-        fill = PatternFill("solid", fgColor=tint(colour, 0.75).lstrip("#"),
-                           bgColor=tint(colour, 0.75).lstrip("#"))
-        ws.conditional_formatting.add(f"G2:G{last}",
-                                      FormulaRule(formula=[f'$G2="{status}"'], fill=fill))
+        fill = PatternFill(
+            "solid", fgColor=tint(colour, 0.75).lstrip("#"), bgColor=tint(colour, 0.75).lstrip("#")
+        )
+        ws.conditional_formatting.add(
+            f"G2:G{last}", FormulaRule(formula=[f'$G2="{status}"'], fill=fill)
+        )
 
     props = wb.properties
     props.title = _safe(title)[:255]
@@ -1018,8 +1350,9 @@ def document_file_name(m: AccountMetrics, kind: str, ext: str) -> str:
     return deck_file_name(m, kind, ext)
 
 
-def build_document(kind: str, m: AccountMetrics, config: Config, *,
-                   content_dir: Path | None = None) -> Doc:
+def build_document(
+    kind: str, m: AccountMetrics, config: Config, *, content_dir: Path | None = None
+) -> Doc:
     try:
         builder = BUILDERS[kind]
     except KeyError:
@@ -1049,8 +1382,9 @@ def render_documents(
 
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
-        raise RenderError(f"unknown document kind(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(KINDS)}")
+        raise RenderError(
+            f"unknown document kind(s) {', '.join(unknown)}; known: {', '.join(KINDS)}"
+        )
     config = prepared.config
     locale = str(config.get("locale", "en_US"))
     st = style or load_style()
@@ -1075,8 +1409,14 @@ def render_documents(
             rows = build_tracker(m, config)
             xlsx = safe_join(folder, document_file_name(m, TRACKER_KIND, "xlsx"))
             with atomic_path(xlsx) as tmp:
-                write_tracker_xlsx(rows, tmp, title=f"Action plan: {m.name}",
-                                   author=doc.author, created=doc.created, style=st)
+                write_tracker_xlsx(
+                    rows,
+                    tmp,
+                    title=f"Action plan: {m.name}",
+                    author=doc.author,
+                    created=doc.created,
+                    style=st,
+                )
             record(TRACKER_KIND, xlsx, 0)
             csv_target = safe_join(folder, document_file_name(m, TRACKER_KIND, "csv"))
             # UTF-8 with BOM: Excel opens it with the right encoding on double-click.

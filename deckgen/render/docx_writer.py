@@ -25,7 +25,7 @@ from typing import Any, Literal
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches, Pt, RGBColor
@@ -34,7 +34,7 @@ from deckgen.book.text import clean_text
 from deckgen.charting.style import ChartStyle
 
 Align = Literal["left", "right", "center"]
-ParaKind = Literal["body", "lead", "note", "meta"]
+ParaKind = Literal["body", "lead", "note"]
 
 _ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
@@ -124,7 +124,7 @@ class Theme:
         metric-compatible Liberation Sans, so previews paginate like the CSM's Word does."""
         return cls(
             font=font,
-            size=9.5 if compact else 10.5,
+            size=10 if compact else 10.5,
             text=style.palette.text,
             subtle=style.palette.subtle_text,
             primary=style.palette.primary,
@@ -176,6 +176,21 @@ def _shade(cell: Any, fill: str) -> None:
     tc_pr.append(shd)
 
 
+def _side_borders(cell: Any, colour: str) -> None:
+    """Left/right borders in the fill colour: renderers otherwise leave a hairline gap between
+    shaded header cells."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for edge in ("left", "right"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "4")
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), _hex(colour))
+        borders.append(el)
+    tc_pr.append(borders)
+
+
 def _cell_margins(table: Any, top: int, side: int) -> None:
     """Cell padding in twentieths of a point (applies to every cell of the table)."""
     tbl_pr = table._tbl.tblPr
@@ -225,7 +240,6 @@ class DocxWriter:
         self.doc = Document()
         self._setup_page()
         self._setup_styles()
-        self._empty_first = True  # the default template starts with no paragraph; keep it so
 
     # ------------------------------------------------------------------ setup
 
@@ -283,8 +297,13 @@ class DocxWriter:
         bullet = styles["List Bullet"]
         _set_fonts(bullet.element, t.font)
         bullet.paragraph_format.space_after = Pt(1.5 if t.compact else 3)
+        # Looked up once: python-docx resolves a style *name* by scanning every style each time.
+        self._styles = {n: styles[n] for n in ("Title", "Heading 1", "Heading 2", "List Bullet")}
         for name in ("Header", "Footer"):
             st = styles[name]
+            # The template's centre/right tab stops assume a 6.5" text width: drop them.
+            for tabs in st.element.get_or_add_pPr().findall(qn("w:tabs")):
+                tabs.getparent().remove(tabs)
             _set_fonts(st.element, t.font)
             st.font.size = Pt(max(t.size - 2, 7))
             st.font.color.rgb = _rgb(t.subtle)
@@ -321,7 +340,7 @@ class DocxWriter:
 
     def title(self, text: str, subtitle: str | None = None) -> None:
         """The document title (Word's Title style) and a muted one-line subtitle under it."""
-        self.doc.add_paragraph(xml_text(text), style="Title")
+        self.doc.add_paragraph(xml_text(text), style=self._styles["Title"])
         if subtitle:
             p = self.doc.add_paragraph()
             self._runs(p, [Piece(subtitle)], colour=self.theme.subtle, size=self.theme.size)
@@ -341,7 +360,8 @@ class DocxWriter:
         ppr.append(bdr)
 
     def heading(self, text: str, level: int = 1) -> None:
-        self.doc.add_heading(xml_text(text), level=max(1, min(level, 2)))
+        name = "Heading 1" if level <= 1 else "Heading 2"
+        self.doc.add_paragraph(xml_text(text), style=self._styles[name])
 
     def paragraph(
         self,
@@ -353,12 +373,12 @@ class DocxWriter:
     ) -> None:
         """A body paragraph or bullet; `note` is small and muted, `lead` slightly larger."""
         t = self.theme
-        p = self.doc.add_paragraph(style="List Bullet" if bullet else None)
-        colour = t.subtle if kind in ("note", "meta") else None
-        size = {"note": t.size - 1.5, "lead": t.size + 0.5, "meta": t.size - 1}.get(kind)
+        p = self.doc.add_paragraph(style=self._styles["List Bullet"] if bullet else None)
+        colour = t.subtle if kind == "note" else None
+        size = {"note": t.size - 1.5, "lead": t.size + 0.5}.get(kind)
         self._runs(p, pieces, colour=colour, size=size)
-        if kind == "meta":
-            p.paragraph_format.space_after = Pt(1)
+        if kind == "note":
+            p.paragraph_format.space_before = Pt(4)
         if keep_with_next:
             _keep_with_next(p)
 
@@ -404,48 +424,47 @@ class DocxWriter:
             p.alignment = _ALIGN[spec.align]
             if head:
                 _shade(cell, t.primary)
+                _side_borders(cell, t.primary)
                 self._runs(p, spec.pieces, bold=True, colour="#FFFFFF", size=small)
                 return
-            colour = None
             if spec.status in t.status:
                 _shade(cell, tint(t.status[spec.status], 0.78))
             elif label:
                 _shade(cell, tint(t.primary, 0.92))
-            self._runs(p, spec.pieces, bold=spec.bold or label, colour=colour, size=small)
+            self._runs(p, spec.pieces, bold=spec.bold or label, size=small)
 
         r0 = 0
         if header:
             hdr = table.rows[0]
             _row_flags(hdr, header=True)
+            first = rows[0] if rows else ()
             for i, name in enumerate(columns):
-                fill(
-                    hdr.cells[i],
-                    CellSpec((Piece(name),)),
-                    emus[i],
-                    head=True,
-                )
+                align: Align = first[i].align if i < len(first) else "left"
+                fill(hdr.cells[i], CellSpec((Piece(name),), align=align), emus[i], head=True)
             r0 = 1
         for r, spec_row in enumerate(rows):
             row = table.rows[r0 + r]
             _row_flags(row, header=False)
             for i in range(ncols):
                 spec = spec_row[i] if i < len(spec_row) else CellSpec(())
-                if i > 0 and spec.align == "left" and columns and i < len(columns):
-                    pass
                 fill(row.cells[i], spec, emus[i], label=label_column and i == 0)
+        # Keep short tables on one page (and never leave a header row alone at the bottom):
+        # Word's idiom is "keep with next" on every row but the last.
+        together = nrows if nrows <= 14 else 2
+        for row in list(table.rows)[: together - 1]:
+            for cell in row.cells:
+                for para in cell.paragraphs:
+                    _keep_with_next(para)
         # Space after a table: Word has none, so the next heading would touch the last row.
         after = self.doc.add_paragraph()
-        after.paragraph_format.space_after = Pt(0)
         after.paragraph_format.line_spacing = 1.0
         if caption:
             self._runs(after, [Piece(caption)], colour=t.subtle, size=t.size - 1.5)
             after.paragraph_format.space_before = Pt(2)
             after.paragraph_format.space_after = Pt(4)
         else:
-            run = after.add_run("")
-            run.font.size = Pt(4)
             after.paragraph_format.space_after = Pt(0)
-            _small_paragraph(after, 4)
+            _small_paragraph(after, 5)
 
     def footer(self, text: str, *, page_numbers: bool = True) -> None:
         """Footer text on every page, with "page N of M" fields when the document can span pages."""
@@ -459,7 +478,9 @@ class DocxWriter:
                 p.add_run(" / ")
                 _field(p, "NUMPAGES")
                 stops = p.paragraph_format.tab_stops
-                stops.add_tab_stop(Inches(self.theme.content_width_in), alignment=_tab_right())
+                stops.add_tab_stop(
+                    Inches(self.theme.content_width_in), alignment=WD_TAB_ALIGNMENT.RIGHT
+                )
 
     def properties(
         self,
@@ -511,9 +532,3 @@ def _field(paragraph: Any, instr: str) -> None:
     run.append(text)
     fld.append(run)
     paragraph._p.append(fld)
-
-
-def _tab_right() -> Any:
-    from docx.enum.text import WD_TAB_ALIGNMENT
-
-    return WD_TAB_ALIGNMENT.RIGHT

@@ -31,7 +31,7 @@ from deckgen.metrics.results import AccountMetrics
 from deckgen.model.deck import ChartSpec
 from deckgen.narrative.env import html_env, render_text, text_env
 from deckgen.narrative.formats import Formatter
-from deckgen.render.email_content import EmailChart, EmailView, email_view
+from deckgen.render.email_content import EmailChart, email_view, product_modules
 from deckgen.render.email_message import (
     EmailImage,
     address,
@@ -68,7 +68,7 @@ PREHEADER_TEMPLATE = f"{TEMPLATE_DIR}/preheader.j2"
 # Charts are drawn for a 536 px column (600 px less the card's padding) at the chart style's
 # dpi, so their text has its point size at 96 CSS px per inch and stays sharp on 1.5x screens.
 CHART_WIDTH_PX = 536
-CHART_HEIGHT_PX = 200
+CHART_HEIGHT_PX = 180
 CSS_PX_PER_IN = 96.0
 
 
@@ -103,12 +103,17 @@ def build_email(
 
     `templates` is a folder laid out like content/ (`DIR/email/qbr.html.j2`, ...); files it
     lacks fall back to the shipped ones. Raises `RenderError` for an account that must not get
-    an email (held, blocked) and for any template or size problem, naming the account.
+    this email (held, blocked, onboarding: the batch routes those elsewhere too) and for any
+    template or size problem, naming the account.
     """
     config = prepared.config
     if m.status in ("held", "blocked"):
         why = "; ".join(m.reasons) or m.status
         raise RenderError(f"{m.account_id}: no email for a {m.status} account ({why})")
+    if m.facts.onboarding or m.status == "onboarding":
+        raise RenderError(
+            f"{m.account_id}: onboarding account: it gets the onboarding variant, not a QBR email"
+        )
     overrides = _check_templates(templates)
     f = _formatter(m, config)
     sender = _sender_address(config)
@@ -116,7 +121,9 @@ def build_email(
     specs = _email_specs(m, config)
     charts, images = _draw_charts(m, specs, style, domain_of(sender))
     colours = {**dataclasses.asdict(style.palette), **dataclasses.asdict(style.status)}
-    view = email_view(m, f, config, charts, colours)
+    book = getattr(prepared, "book", None)
+    catalog = book.get("feature_catalog") if book is not None else None
+    view = email_view(m, f, config, charts, colours, product_modules(catalog, m.facts.product_type))
     context: dict[str, Any] = {"v": view, "m": m, "f": f, "config": config.as_dict()}
 
     subject = one_line(_render(m, SUBJECT_TEMPLATE, overrides, context, html=False), 250)
@@ -137,8 +144,9 @@ def build_email(
         )
     # A custom template may leave a chart out: attach only the images the HTML shows.
     images = tuple(img for img in images if f"cid:{img.cid}" in html)
-    return RenderedEmail(m.account_id, m.period.quarter, subject, preheader, html, text + "\n",
-                         images)
+    return RenderedEmail(
+        m.account_id, m.period.quarter, subject, preheader, html, text + "\n", images
+    )
 
 
 def recipient(m: AccountMetrics) -> tuple[Address | None, str | None]:
@@ -148,8 +156,10 @@ def recipient(m: AccountMetrics) -> tuple[Address | None, str | None]:
         return None, f"no champion_email in the book for {m.account_id}: add one and re-render"
     addr = valid_address(raw)
     if addr is None:
-        return None, (f"champion_email of {m.account_id} is not a plain email address "
-                      f"({one_line(raw, 80)!r}): fix it in the book and re-render")
+        return None, (
+            f"champion_email of {m.account_id} is not a plain email address "
+            f"({one_line(raw, 80)!r}): fix it in the book and re-render"
+        )
     return address(m.facts.champion_name, addr), None
 
 
@@ -256,8 +266,11 @@ def render_email_files(
     ):
         target = safe_join(folder, email_file_name(m, ext))
         write_bytes(target, data)
-        out.append(OutputFile(kind, target, 0, hashlib.sha256(data).hexdigest(),
-                              notes if kind == "email" else ()))
+        out.append(
+            OutputFile(
+                kind, target, 0, hashlib.sha256(data).hexdigest(), notes if kind == "email" else ()
+            )
+        )
     return out
 
 
@@ -281,8 +294,7 @@ def inline_css(html: str) -> str:
 def _inliner() -> Any:
     import css_inline
 
-    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True,
-                                 minify_css=True)
+    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True, minify_css=True)
 
 
 @lru_cache(maxsize=1)
@@ -327,8 +339,9 @@ def _check_templates(templates: Path | None) -> Path | None:
     return root.resolve()
 
 
-def _render(m: AccountMetrics, name: str, overrides: Path | None, context: dict[str, Any],
-            *, html: bool) -> str:
+def _render(
+    m: AccountMetrics, name: str, overrides: Path | None, context: dict[str, Any], *, html: bool
+) -> str:
     try:
         if html:
             return html_env(overrides).get_template(name).render(**context)
@@ -337,13 +350,30 @@ def _render(m: AccountMetrics, name: str, overrides: Path | None, context: dict[
         return text_env(overrides).get_template(name).render(**context)
     except jinja2.UndefinedError as exc:
         raise RenderError(
-            f"{m.account_id}: email template {name} uses a value this account does not have "
-            f"({exc.message}); nothing was written for it"
+            f"{m.account_id}: email template {_where(exc, name)} uses a value this account does "
+            f"not have ({exc.message}); no email was written for it"
         ) from exc
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename or name}" + (f":{exc.lineno}" if getattr(exc, "lineno", None)
-                                             else "")
-        raise RenderError(f"{m.account_id}: email template {where}: {exc}") from exc
+        raise RenderError(f"{m.account_id}: email template {_where(exc, name)}: {exc}") from exc
+
+
+def _where(exc: BaseException, name: str) -> str:
+    """ "email/qbr.html.j2:42": the template line the error came from, for CS Ops to fix.
+
+    jinja rewrites tracebacks so that template frames carry the template's file and line.
+    """
+    where = name
+    lineno = getattr(exc, "lineno", None)
+    filename = getattr(exc, "filename", None)
+    if lineno:
+        return f"{filename or name}:{lineno}"
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code.co_filename
+        if code.endswith(".j2"):
+            where = f"{code}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 def _email_specs(m: AccountMetrics, config: Config) -> list[ChartSpec]:
@@ -371,7 +401,8 @@ def _draw_charts(
     for spec in specs:
         png = render_png(spec, style, width_in, height_in)
         cid = image_cid(m.account_id, m.period.quarter, spec.id, domain)
-        charts[spec.id] = EmailChart(spec.id, cid, spec.so_what, spec.alt_text, CHART_WIDTH_PX,
-                                     CHART_HEIGHT_PX)
+        charts[spec.id] = EmailChart(
+            spec.id, cid, spec.so_what, spec.alt_text, CHART_WIDTH_PX, CHART_HEIGHT_PX
+        )
         images.append(EmailImage(cid, png, spec.alt_text))
     return charts, tuple(images)

@@ -12,16 +12,16 @@ roadmap dates for items not shipped stay in the decks and briefings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from deckgen.config import Config
-from deckgen.metrics.results import AccountMetrics, GoalRow, RoadmapRow
+from deckgen.metrics.results import AccountMetrics, GoalRow, RoadmapRow, Signal
 from deckgen.narrative.formats import Formatter
 
 # Thresholds that pick the sentences of "what is working" and "opportunities". They choose
 # wording, not scores; signal thresholds that already exist in the config are read from there.
 SEATS_WELL_USED_PCT = 70.0  # "most of your seats are active" from here
-SEATS_UNDERUSED_PCT = 50.0  # "invite the rest of your team" below this
 BREADTH_GOOD_PCT = 60.0  # "you use most of the product" from here
 USERS_GREW_PCT = 5.0  # quarter-over-quarter growth worth celebrating
 USERS_FELL_PCT = -10.0  # quarter-over-quarter decline worth a refresher offer
@@ -51,6 +51,16 @@ class NewItem:
 class GoalItem:
     goal: str
     detail: str
+
+
+@dataclass(frozen=True)
+class Links:
+    """The configured links with the account filled in; None = not configured, not shown."""
+
+    dashboard: str | None
+    office_hours: str | None
+    goals: str | None
+    unsubscribe: str | None
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,7 @@ class EmailView:
     opportunities: tuple[str, ...]
     whats_new: tuple[NewItem, ...]
     goals: tuple[GoalItem, ...]
-    links: dict[str, str]  # only the configured ones: dashboard, office_hours, goals, unsubscribe
+    links: Links
     office_hours: str
     footer: str
     postal_address: str
@@ -127,10 +137,13 @@ def first_name(full: str | None) -> str | None:
 def _amount(f: Formatter, value: float | None, unit: str | None) -> str:
     if value is None:
         return "–"
-    digits = 0 if abs(value - round(value)) < 0.05 else 1
+    # The fewest decimals (up to 2) that show the value: 64, 2.4, 0.42.
+    digits = next((d for d in (0, 1) if abs(round(value, d) - value) < 0.005), 2)
     if unit == "%":
         return f.pct(value, digits)
-    return f"{f.number(value, digits)} {unit}".strip() if unit else f.number(value, digits)
+    if not unit or unit.strip().lower() in ("ratio", "score", "number", "count"):
+        return f.number(value, digits)
+    return f"{f.number(value, digits)} {unit.strip()}"
 
 
 # --------------------------------------------------------------------------- sections
@@ -163,7 +176,7 @@ def impact_tiles(m: AccountMetrics, f: Formatter) -> tuple[tuple[Tile, ...], tup
         if v.roi_pct is not None:
             tiles.append(
                 Tile(
-                    "Return on investment",
+                    "ROI",
                     f.pct(v.roi_pct),
                     f"on {f.money(v.investment, m.facts.currency)} a quarter",
                 )
@@ -199,115 +212,223 @@ def usage_tiles(m: AccountMetrics, f: Formatter) -> tuple[Tile, ...]:
         tiles.append(Tile("Features used", f.number(u.features_used), note))
     if m.health.score is not None:
         change = m.health.trend.change
-        note = f"{f.delta(change)} in 30 days" if change else "out of 100"
+        note = (
+            ""
+            if change is None
+            else (f"{f.delta(change)} in 30 days" if change else "no change in 30 days")
+        )
         tiles.append(Tile("Engagement score", f"{m.health.score}/100", note))
     return tuple(tiles)
 
 
-def positives(m: AccountMetrics, f: Formatter, limit: int = 2) -> tuple[str, ...]:
-    """Up to `limit` things that are going well, each stating the number behind it."""
+def _signal_sentence(sig: Signal, f: Formatter) -> tuple[str, str] | None:
+    """(topic, customer sentence) for a signal that may be worded for the customer, else None.
+
+    Only usage signals are; relationship and commercial ones (champion changed, renewal, billed
+    revenue, ticket spikes) stay internal. A product metric in its healthy (green) range is no
+    recommendation.
+    """
+    v = sig.value
+    if v is None:
+        return None
+    code = sig.code
+    if sig.kind == "risk" and sig.status == "green":
+        return None
+    if code == "users_decline":
+        return (
+            "users",
+            f"Active users fell {f.pct(abs(v))} over the last 90 days: a short "
+            f"refresher session in office hours can bring your team back.",
+        )
+    if code == "active_seat_ratio":
+        return (
+            "seats",
+            f"{f.pct(v)} of your licensed seats were active last month: invite "
+            f"the colleagues who have not started yet.",
+        )
+    if code == "dau_mau":
+        return (
+            "habit",
+            f"On a typical day, {f.pct(v * 100)} of your monthly users open the "
+            f"product: making it the home of your daily team updates builds the "
+            f"habit.",
+        )
+    if code == "dashboard_views":
+        return (
+            "habit",
+            f"Your team opens dashboards {f.number(v, 1)} times per person a week: "
+            f"scheduled dashboard emails bring the numbers to them.",
+        )
+    if code == "sequences_per_rep":
+        return (
+            "habit",
+            f"Each rep runs {f.number(v, 1)} sequences a month: shared sequence "
+            f"templates make outreach a routine.",
+        )
+    if code == "deflection_rate":
+        return (
+            "habit",
+            f"{f.pct(v)} of requests are answered by self-service: articles for "
+            f"your most frequent questions would answer more of them.",
+        )
+    if code == "api_volume_qoq" and v < 0:
+        return (
+            "users",
+            f"API calls were down {f.pct(abs(v))} on last quarter: if your "
+            f"integration changed, we can help you move it over.",
+        )
+    if code == "seats_near_full":
+        return (
+            "seats",
+            f"{f.pct(v)} of your licensed seats are in use: add seats before new "
+            f"colleagues have to wait.",
+        )
+    if code == "usage_growth":
+        return (
+            "growth",
+            f"Active users grew {f.pct(v)} on last quarter: a good moment to roll "
+            f"out to another team.",
+        )
+    if code == "api_growth":
+        return (
+            "growth",
+            f"API calls grew {f.pct(v)} on last quarter: let us check your plan's "
+            f"limits with you before you reach them.",
+        )
+    return None
+
+
+def positives(
+    m: AccountMetrics, f: Formatter, limit: int = 2, avoid: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """Up to `limit` things that are going well, each stating the number behind it.
+
+    Topics in `avoid` (those the opportunities already speak about) are used only when there
+    is nothing else to praise, so the email does not say the same thing twice.
+    """
     u, s = m.usage, m.support
-    out: list[str] = []
+    q = f.quarter(m.period.quarter)
+    found: list[tuple[str, str]] = []
     done = [g for g in m.goals if g.status == "complete"]
     if done:
-        out.append(f"You reached your goal “{done[0].goal}”.")
-    if u.users_change_qoq_pct is not None and u.users_change_qoq_pct >= USERS_GREW_PCT:
-        out.append(f"Your active users grew {f.pct(u.users_change_qoq_pct)} on last quarter.")
-    if (
-        u.seat_utilisation_pct is not None
-        and u.seat_utilisation_pct >= SEATS_WELL_USED_PCT
-        and u.active_users_30d is not None
-        and u.licensed_seats
-    ):
-        out.append(
-            f"{f.number(u.active_users_30d)} of your {f.number(u.licensed_seats)} "
-            f"licensed seats were active in the last 30 days."
+        found.append(("goals", f"You reached your goal “{done[0].goal}”."))
+    new = next((sig for sig in m.signals if sig.code == "new_features" and sig.value), None)
+    if new is not None and new.value is not None:
+        n = round(new.value)
+        found.append(
+            ("features", f"Your team started using {n} new feature{'s' if n != 1 else ''} in {q}.")
         )
+    if u.users_change_qoq_pct is not None and u.users_change_qoq_pct >= USERS_GREW_PCT:
+        found.append(
+            ("growth", f"Your active users grew {f.pct(u.users_change_qoq_pct)} on last quarter.")
+        )
+    util, active, seats = u.seat_utilisation_pct, u.active_users_30d, u.licensed_seats
+    if util is not None and util >= SEATS_WELL_USED_PCT and active is not None and seats:
+        found.append(
+            (
+                "seats",
+                f"{f.number(active)} of your {f.number(seats)} licensed seats were active "
+                f"in the last 30 days.",
+            )
+        )
+    used, available = u.features_used, u.features_available
     if (
         u.feature_breadth_pct is not None
         and u.feature_breadth_pct >= BREADTH_GOOD_PCT
-        and u.features_used is not None
-        and u.features_available
+        and used is not None
+        and available
     ):
-        out.append(
-            f"Your team uses {u.features_used} of the {u.features_available} features in your plan."
+        found.append(
+            ("features", f"Your team uses {used} of the {available} features in your plan.")
         )
-    if (
-        s.tickets_in_quarter
-        and s.median_resolution_hours is not None
-        and s.median_resolution_hours <= FAST_SUPPORT_HOURS
-    ):
+    hours = s.median_resolution_hours
+    if s.tickets_in_quarter and hours is not None and hours <= FAST_SUPPORT_HOURS:
         n = s.tickets_in_quarter
-        out.append(
-            f"Your {n} support request{'s' if n != 1 else ''} in "
-            f"{f.quarter(m.period.quarter)} {'were' if n != 1 else 'was'} resolved in a "
-            f"median of {f.number(s.median_resolution_hours, 1)} hours."
+        found.append(
+            (
+                "support",
+                f"Your {n} support request{'s were' if n != 1 else ' was'} "
+                f"resolved in a median of {f.number(hours, 1)} hours in {q}.",
+            )
         )
-    if u.top_features:
-        name, events = u.top_features[0]
-        out.append(
-            f"{name} is your most-used feature, with {f.number(events)} uses in "
-            f"{f.quarter(m.period.quarter)}."
+    if m.health.band == "green" and m.health.score is not None:
+        found.append(
+            ("score", f"Your engagement score of {m.health.score}/100 is in our top band.")
         )
-    return tuple(out[:limit])
+    fresh = [text for topic, text in found if topic not in avoid]
+    repeat = [text for topic, text in found if topic in avoid]
+    return tuple([*fresh, *repeat][:limit])
 
 
 def opportunities(
     m: AccountMetrics, f: Formatter, config: Config, limit: int = 2
-) -> tuple[str, ...]:
-    """Up to `limit` recommendations, each from a usage number and a threshold.
+) -> tuple[tuple[str, str], ...]:
+    """Up to `limit` recommendations: the account's usage signals first (in the metrics'
+    ranking), then usage numbers the signals leave unsaid; one per topic (seats, habit, ...).
 
-    The expansion thresholds are the signal settings of the config (`signals.seats_used_pct`,
-    `signals.usage_growth_pct`), so the email recommends what the decks flag. Risk signals
-    about the relationship (champion changes, renewal, payments) are never worded for the
-    customer.
+    The seat threshold is the config's signal setting (`signals.seats_used_pct`), so the email
+    recommends what the decks flag. Returns (topic, sentence) pairs; the topics keep "what is
+    working" from repeating them.
     """
     u = m.usage
-    out: list[str] = []
-    seats_full = float(config.get("signals.seats_used_pct", 80))
-    growth = float(config.get("signals.usage_growth_pct", 20))
-    util = u.seat_utilisation_pct
-    if util is not None and u.active_users_30d is not None and u.licensed_seats:
-        seats = (
-            f"{f.number(u.active_users_30d)} of your {f.number(u.licensed_seats)} licensed seats"
-        )
-        if util >= seats_full:
-            out.append(f"{seats} are in use: add seats before new colleagues have to wait.")
-        elif util < SEATS_UNDERUSED_PCT:
-            out.append(
-                f"{seats} were active in the last 30 days: invite the colleagues who "
-                f"have not started yet."
-            )
-    if (
-        u.feature_breadth_pct is not None
-        and u.feature_breadth_pct < BREADTH_GOOD_PCT
-        and u.features_used is not None
-        and u.features_available
-    ):
-        out.append(
-            f"You use {u.features_used} of {u.features_available} features: a "
-            f"20-minute walkthrough in office hours shows what the others can do "
-            f"for your team."
-        )
-    if u.users_change_qoq_pct is not None:
-        if u.users_change_qoq_pct <= USERS_FELL_PCT:
-            out.append(
+    found: list[tuple[str, str]] = []
+    for sig in m.signals:
+        said = _signal_sentence(sig, f)
+        if said is not None:
+            found.append(said)
+    if u.users_change_qoq_pct is not None and u.users_change_qoq_pct <= USERS_FELL_PCT:
+        found.append(
+            (
+                "users",
                 f"Active users fell {f.pct(abs(u.users_change_qoq_pct))} on last "
-                f"quarter: a short refresher session can bring your team back."
+                f"quarter: a short refresher session can bring your team back.",
             )
-        elif u.users_change_qoq_pct >= growth:
-            out.append(
-                f"Active users grew {f.pct(u.users_change_qoq_pct)}: a good moment to "
-                f"roll out to another team."
+        )
+    seats_full = float(config.get("signals.seats_used_pct", 80))
+    util, active, seats = u.seat_utilisation_pct, u.active_users_30d, u.licensed_seats
+    if util is not None and active is not None and seats and util < seats_full and seats > active:
+        found.append(
+            (
+                "seats",
+                f"{f.number(seats - active)} of your {f.number(seats)} licensed "
+                f"seats were not used in the last 30 days: invite the colleagues "
+                f"who have not started yet.",
             )
+        )
+    used, available = u.features_used, u.features_available
+    if used is not None and available and used < available:
+        found.append(
+            (
+                "features",
+                f"You use {used} of the {available} features in your plan: a "
+                f"20-minute walkthrough in office hours shows what the others "
+                f"can do for your team.",
+            )
+        )
+    out: list[tuple[str, str]] = []
+    for topic, sentence in found:
+        if all(topic != t for t, _ in out):
+            out.append((topic, sentence))
     return tuple(out[:limit])
 
 
-def whats_new(m: AccountMetrics, f: Formatter, limit: int) -> tuple[NewItem, ...]:
-    """Their own requests first (any status), then shipped items; dates only for shipped ones,
-    so the email promises nothing the roadmap may move."""
+def whats_new(
+    m: AccountMetrics, f: Formatter, limit: int, modules: frozenset[str] | None = None
+) -> tuple[NewItem, ...]:
+    """Their own requests first (any status), then shipped items of their product's modules.
+
+    `modules` are the product modules the account's product offers (from the book's feature
+    catalog); None when the book cannot tell, and then every shipped item counts. Dates are
+    shown only for shipped items, so the email promises nothing the roadmap may move.
+    """
     requested = [r for r in m.roadmap if r.requested_by_account]
-    shipped = [r for r in m.roadmap if not r.requested_by_account and r.status == "shipped"]
+    shipped = [
+        r
+        for r in m.roadmap
+        if not r.requested_by_account
+        and r.status == "shipped"
+        and (modules is None or (r.module or "").strip().casefold() in modules)
+    ]
 
     def note(r: RoadmapRow) -> str:
         live = r.status == "shipped"
@@ -322,6 +443,18 @@ def whats_new(m: AccountMetrics, f: Formatter, limit: int) -> tuple[NewItem, ...
         NewItem(r.item, r.description or "", note(r), r.requested_by_account)
         for r in [*requested, *shipped][: max(0, limit)]
     )
+
+
+def product_modules(catalog: Any, product_type: str | None) -> frozenset[str] | None:
+    """Modules (casefolded) of the account's product from a feature catalog table with
+    `module` and `product_type` columns; None when the book cannot tell."""
+    if catalog is None or not product_type:
+        return None
+    if "module" not in catalog.columns or "product_type" not in catalog.columns:
+        return None
+    rows = catalog[catalog["product_type"].astype(str).str.casefold() == product_type.casefold()]
+    found = {str(x).strip().casefold() for x in rows["module"].dropna()}
+    return frozenset(found) or None
 
 
 def open_goals(m: AccountMetrics, f: Formatter, limit: int = 3) -> tuple[GoalItem, ...]:
@@ -343,20 +476,18 @@ def open_goals(m: AccountMetrics, f: Formatter, limit: int = 3) -> tuple[GoalIte
     return tuple(GoalItem(g.goal, detail(g)) for g in pending[:limit])
 
 
-def links_for(m: AccountMetrics, config: Config) -> dict[str, str]:
-    out = {}
-    for name in ("dashboard", "office_hours", "goals", "unsubscribe"):
-        url = link(str(config.get(f"email.links.{name}", "") or ""), m.account_id)
-        if url:
-            out[name] = url
-    return out
+def links_for(m: AccountMetrics, config: Config) -> Links:
+    def get(name: str) -> str | None:
+        return link(str(config.get(f"email.links.{name}", "") or ""), m.account_id)
+
+    return Links(get("dashboard"), get("office_hours"), get("goals"), get("unsubscribe"))
 
 
 def headline(m: AccountMetrics, f: Formatter, impact: tuple[Tile, ...]) -> str:
     """The quarter in one sentence, from the impact tiles or else the usage numbers."""
     q = f.quarter(m.period.quarter)
     by = {t.label: t.value for t in impact}
-    roi = by.get("Return on investment")
+    roi = by.get("ROI")
     tail = f", a {roi} return on your subscription" if roi else ""
     if "Time saved" in by:
         hours = by["Time saved"].removesuffix(" h")
@@ -365,8 +496,10 @@ def headline(m: AccountMetrics, f: Formatter, impact: tuple[Tile, ...]) -> str:
         return f"Your team got {by['Value delivered']} of value from the product in {q}{tail}."
     u = m.usage
     if u.active_users_30d is not None and u.licensed_seats:
-        return (f"{f.number(u.active_users_30d)} of your {f.number(u.licensed_seats)} seats "
-                f"were active in the last 30 days.")
+        return (
+            f"{f.number(u.active_users_30d)} of your {f.number(u.licensed_seats)} seats "
+            f"were active in the last 30 days."
+        )
     return f"Here is how {q} went for your team."
 
 
@@ -376,9 +509,11 @@ def email_view(
     config: Config,
     charts: dict[str, EmailChart],
     colours: dict[str, str],
+    modules: frozenset[str] | None = None,
 ) -> EmailView:
     """The whole view of one account's email (charts already drawn by the caller)."""
     impact, items = impact_tiles(m, f)
+    recommended = opportunities(m, f, config)
     return EmailView(
         account_id=m.account_id,
         company=m.name,
@@ -393,9 +528,9 @@ def email_view(
         impact=impact,
         impact_items=items,
         usage=usage_tiles(m, f),
-        positives=positives(m, f),
-        opportunities=opportunities(m, f, config),
-        whats_new=whats_new(m, f, int(config.get("email.roadmap_items", 3))),
+        positives=positives(m, f, avoid=frozenset(t for t, _ in recommended)),
+        opportunities=tuple(text for _, text in recommended),
+        whats_new=whats_new(m, f, int(config.get("email.roadmap_items", 3)), modules),
         goals=open_goals(m, f),
         links=links_for(m, config),
         office_hours=str(config.get("email.office_hours", "") or ""),

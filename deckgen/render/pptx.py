@@ -174,6 +174,23 @@ class _Renderer:
         )
         self.model_title = ""
         self.number = 0
+        self._geo_cache: dict[tuple[str, int], _Geometry | None] = {}
+
+    def _geo(self, ph: Any) -> _Geometry:
+        """Geometry and text settings of a slide placeholder, from its layout, cached.
+
+        python-pptx resolves inherited position and style by searching the layout and master
+        on every access; a deck asks the same few questions for every slide.
+        """
+        layout = ph.part.slide_layout
+        idx = ph.placeholder_format.idx
+        key = (str(layout.part.partname), idx)
+        geo = self._geo_cache.get(key)
+        if geo is None:
+            source = layout.placeholders.get(idx=idx)
+            geo = _geometry(source if source is not None else ph)
+            self._geo_cache[key] = geo
+        return geo
 
     # ----------------------------------------------------------------- bookkeeping
 
@@ -202,13 +219,16 @@ class _Renderer:
         slide.notes_slide.notes_text_frame.text = "\n\n".join(p for p in parts if p)
 
     def _footer_text(self, slide: Any) -> str | None:
-        ph = tpl.layout_placeholder(slide.slide_layout, PP_PLACEHOLDER.FOOTER)
-        if ph is None:
+        layout = slide.slide_layout
+        key = (str(layout.part.partname), -1)
+        if key not in self._geo_cache:
+            ph = tpl.layout_placeholder(layout, PP_PLACEHOLDER.FOOTER)
+            self._geo_cache[key] = None if ph is None else _geometry(ph)
+        geo = self._geo_cache[key]
+        if geo is None:
             return None
         text = bk.clean(f"{self.deck.account_name} · {self.deck.quarter}")
-        size = tpl.placeholder_font_size(ph) or 10
-        left, _, right, _ = tpl.placeholder_insets(ph)
-        return truncate_to_lines(text, self.ctx.body_font, size, pt(ph.width - left - right), 1)
+        return truncate_to_lines(text, self.ctx.body_font, geo.size or 10, geo.inner_w_pt, 1)
 
     # ----------------------------------------------------------------- slides
 
@@ -228,6 +248,8 @@ class _Renderer:
             regions = self._regions(slide, role)
             if model.subtitle:
                 regions = self._kicker(slide, regions, model.subtitle)
+            if len(regions) == 2 and len(model.blocks) == 1:
+                regions = [_union(regions)]  # one block: use the whole width
             if len(regions) == 2:
                 split = math.ceil(len(model.blocks) / 2)
                 columns: list[Sequence[Block]] = [model.blocks[:split], model.blocks[split:]]
@@ -290,10 +312,10 @@ class _Renderer:
                 name="Title",
             )
             return
-        base = tpl.placeholder_font_size(ph) or 28.0
-        bold = tpl.placeholder_is_bold(ph)
-        left, top, right, bottom = tpl.placeholder_insets(ph)
-        width, height = pt(ph.width - left - right), pt(ph.height - top - bottom)
+        geo = self._geo(ph)
+        base = geo.size or 28.0
+        bold = geo.bold
+        width, height = geo.inner_w_pt, geo.inner_h_pt
         floor = max(14.0, round(base * 0.6))
         pieces = bk.pieces_from_text(text, bold=bold)
         result = fit([ParaSpec(bk.tokens(pieces))], self.ctx.head_font, width, height, base, floor)
@@ -330,7 +352,7 @@ class _Renderer:
             else:
                 others.append(block)
         if ph is None or others:
-            rect = _rect_of(ph) if ph is not None else self._below_title(slide)
+            rect = self._geo(ph).rect if ph is not None else self._below_title(slide)
             if ph is not None:
                 tpl.delete_shape(ph)
             blocks: list[Block] = []
@@ -340,9 +362,9 @@ class _Renderer:
             return
         if not paragraphs:
             return
-        base = tpl.placeholder_font_size(ph) or 20.0
-        left, top, right, bottom = tpl.placeholder_insets(ph)
-        width, height = pt(ph.width - left - right), pt(ph.height - top - bottom)
+        geo = self._geo(ph)
+        base = geo.size or 20.0
+        width, height = geo.inner_w_pt, geo.inner_h_pt
         items = [
             (
                 ParaSpec(
@@ -364,7 +386,7 @@ class _Renderer:
         size = result.size
         if not result.fits:
             block = TextBlock(tuple(paragraphs))
-            rect = _rect_of(ph)
+            rect = geo.rect
             tpl.delete_shape(ph)
             self._note("cover text shortened to fit")
             bk.draw_text(self.ctx, slide, block, rect, size, size)
@@ -381,7 +403,7 @@ class _Renderer:
 
     def _below_title(self, slide: Any) -> Rect:
         ph = _placeholder(slide, (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE))
-        top = (ph.top + ph.height + int(0.2 * IN)) if ph is not None else int(1.4 * IN)
+        top = self._geo(ph).rect.bottom + int(0.2 * IN) if ph is not None else int(1.4 * IN)
         margin = int(0.6 * IN)
         bottom = self.prs.slide_height - int(0.75 * IN)
         return Rect(margin, top, self.prs.slide_width - 2 * margin, max(bottom - top, IN))
@@ -404,7 +426,7 @@ class _Renderer:
             )
         ]
         phs.sort(key=lambda ph: (ph.left, ph.top))
-        rects = [_rect_of(ph) for ph in phs]
+        rects = [self._geo(ph).rect for ph in phs]
         for ph in phs:
             tpl.delete_shape(ph)
         if not rects:
@@ -414,12 +436,7 @@ class _Renderer:
                 rects = rects[0].split_columns(2, COLUMN_GAP)
             return rects[:2]
         if role == "content" and len(rects) > 1:
-            # A content role mapped to a multi-region layout: use their bounding box.
-            x0 = min(r.x for r in rects)
-            y0 = min(r.y for r in rects)
-            x1 = max(r.right for r in rects)
-            y1 = max(r.bottom for r in rects)
-            return [Rect(x0, y0, x1 - x0, y1 - y0)]
+            return [_union(rects)]  # a content role mapped to a multi-region layout
         return rects[:1]
 
     def _kicker(self, slide: Any, regions: list[Rect], text: str) -> list[Rect]:
@@ -589,8 +606,31 @@ def _placeholder(slide: Any, types: Sequence[Any]) -> Any | None:
     return None
 
 
-def _rect_of(shape: Any) -> Rect:
-    return Rect(int(shape.left), int(shape.top), int(shape.width), int(shape.height))
+def _union(rects: Sequence[Rect]) -> Rect:
+    x0, y0 = min(r.x for r in rects), min(r.y for r in rects)
+    x1, y1 = max(r.right for r in rects), max(r.bottom for r in rects)
+    return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    rect: Rect
+    size: float | None
+    bold: bool
+    inner_w_pt: float
+    inner_h_pt: float
+
+
+def _geometry(ph: Any) -> _Geometry:
+    rect = Rect(int(ph.left or 0), int(ph.top or 0), int(ph.width or 0), int(ph.height or 0))
+    left, top, right, bottom = tpl.placeholder_insets(ph)
+    return _Geometry(
+        rect=rect,
+        size=tpl.placeholder_font_size(ph),
+        bold=tpl.placeholder_is_bold(ph),
+        inner_w_pt=pt(rect.w - left - right),
+        inner_h_pt=pt(rect.h - top - bottom),
+    )
 
 
 def _block_text(block: TextBlock) -> str:

@@ -235,28 +235,21 @@ def write(
 ) -> None:
     """Append runs to a python-pptx paragraph, styling placeholder markers unmistakably.
 
-    `size`/`colour` None inherit from the placeholder (a template's cover text colour).
+    `size`/`colour` None inherit from the placeholder (a template's cover text colour). The
+    heading font is written as the theme reference "+mj-lt", so the deck follows its theme.
     """
+    typeface = "+mj-lt" if font and font == ctx.head_font else font
     for piece in pieces:
         if not piece.text:
             continue
-        run = paragraph.add_run()
-        run.text = piece.text
-        f = run.font
-        if size is not None:
-            f.size = Pt(size)
-        if font:
-            f.name = font
         if piece.placeholder:
-            f.bold = True
-            f.color.rgb = rgb(ctx.style.placeholder.text)
-            tpl.set_highlight(run, ctx.style.placeholder.fill)
             ctx.markers.append(piece.text)
+            tpl.add_run(paragraph, piece.text, size=size, bold=True,
+                        colour=ctx.style.placeholder.text, highlight=ctx.style.placeholder.fill,
+                        typeface=typeface)
         else:
-            if piece.bold:
-                f.bold = True
-            if piece.colour or colour:
-                f.color.rgb = rgb(piece.colour or colour or "")
+            tpl.add_run(paragraph, piece.text, size=size, bold=piece.bold,
+                        colour=piece.colour or colour, typeface=typeface)
 
 
 def textbox(
@@ -864,11 +857,10 @@ def draw_table(
     header_fill = ctx.primary
     for c, head in enumerate(block.columns):
         cell = table.cell(0, c)
-        _style_cell(cell, header_fill)
+        _style_cell(cell, header_fill, None)
         p = cell.text_frame.paragraphs[0]
         p.alignment = ALIGN[plan.aligns[c]]
         write(ctx, p, [Piece(clean(head), True)], plan.size, on_colour(header_fill, ctx.text))
-        tpl.set_cell_border(cell, "LRTB", 0, None)
     band = mix(ctx.primary, "#FFFFFF", 0.955)
     for r, index in enumerate(rows, start=1):
         table.rows[r].height = Emu(plan.row_hs[index])
@@ -882,22 +874,16 @@ def draw_table(
                 fill = mix(ctx.status(model.status), "#FFFFFF", 0.84)
             else:
                 fill = band if r % 2 == 0 else "#FFFFFF"
-            _style_cell(cell, fill)
+            _style_cell(cell, fill, ctx.rule)
             p = cell.text_frame.paragraphs[0]
             p.alignment = ALIGN[model.align if model.align != "left" else plan.aligns[c]]
             write(ctx, p, _cell_pieces(ctx, model), plan.size, ctx.text)
-            tpl.set_cell_border(cell, "LRT", 0, None)
-            tpl.set_cell_border(cell, "B", 9525, ctx.rule)
     return (y - rect.y) + height
 
 
-def _style_cell(cell: Any, fill: str) -> None:
-    cell.fill.solid()
-    cell.fill.fore_color.rgb = rgb(fill)
-    cell.margin_left = cell.margin_right = Emu(CELL_LR)
-    cell.margin_top = cell.margin_bottom = Emu(CELL_TB)
-    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-    cell.text_frame.word_wrap = True
+def _style_cell(cell: Any, fill: str, rule: str | None) -> None:
+    tpl.style_cell(cell, fill, margins=(CELL_LR, CELL_LR, CELL_TB, CELL_TB),
+                   bottom_rule=(9525, rule) if rule else None)
 
 
 # --------------------------------------------------------------------------- text blocks

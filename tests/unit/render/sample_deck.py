@@ -20,6 +20,7 @@ from deckgen.model.deck import (
     ScoreBlock,
     Series,
     Slide,
+    Status,
     TableBlock,
     TextBlock,
 )
@@ -109,7 +110,7 @@ def charts() -> dict[str, ChartSpec]:
 
 def enterprise_deck(account_name: str = "Acme Logistics", author: str = "Dana Whitfield") -> Deck:
     c = charts()
-    s = "green"
+    s: Status = "green"
     key_metrics = TableBlock(
         ("Metric", "Current", "Trend", "Target", "Status"),
         (
@@ -438,7 +439,13 @@ def enterprise_deck(account_name: str = "Acme Logistics", author: str = "Dana Wh
                 ),
             ),
         ),
-        Slide("benchmarks", "content", "How you compare with peers", blocks=(benchmark,)),
+        Slide(
+            "benchmarks",
+            "content",
+            "How you compare with peers",
+            blocks=(benchmark,),
+            subtitle="Enterprise analytics customers, Q3 2026",
+        ),
         Slide(
             "strategic_discussion",
             "two_content",
@@ -503,7 +510,7 @@ LONG_NAME = (
     "Internationale Handels- und Logistikgesellschaft für Grenzüberschreitende "
     "Spedition, Lagerhaltung und Kontraktlogistik mit beschränkter Haftung & Co. "
     "Kommanditgesellschaft auf Aktien, Niederlassung Süd-West, Abteilung Digitale "
-    "Transformation und Prozessautomatisierung (Konzernbereich Europa) 🚚"
+    "Transformation und Prozessautomatisierung (Konzernbereich Europa, Region Mitte) 🚚"
 )
 HOSTILE = {
     "emoji": "Growth 🚀📈 with 🤝 partners",
