@@ -23,11 +23,11 @@ from typing import Any
 from deckgen import __version__
 from deckgen.errors import DeckgenError
 from deckgen.metrics.results import AccountMetrics
-from deckgen.pipeline import OutputFile, Prepared
+from deckgen.pipeline import Prepared
 from deckgen.selection import Selection
 
 JOURNAL = ".deckgen/journal.jsonl"
-FORMATS = ("pptx", "email")
+FORMATS = ("pptx", "email", "gslides", "briefing", "preread", "followup")
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,30 @@ class BatchResult:
 # ------------------------------------------------------------------ per-account work
 
 
-def _outputs_for(m: AccountMetrics, prepared: Prepared, formats: tuple[str, ...]) -> list[str]:
-    """The output kinds this account gets, from its tier's routing and the requested formats."""
+def routed_formats(
+    m: AccountMetrics, prepared: Prepared, formats: tuple[str, ...]
+) -> tuple[tuple[str, ...], list[str]]:
+    """The requested formats this account's tier gets, and its deck kinds.
+
+    Decks (pptx, gslides) go to tiers whose outputs list a deck; email to tiers whose outputs
+    list email; the briefing, pre-read and follow-up accompany a QBR call, so they go to tiers
+    with a deck, or to any tier whose outputs name them.
+    """
     from deckgen.model.build import deck_kinds_for
 
-    wanted: list[str] = []
-    if "pptx" in formats:
-        wanted += [f"pptx:{k}" for k in deck_kinds_for(m, prepared.config)]
-    tier_outputs = prepared.config.get(f"outputs.{m.tier}", []) or []
-    if "email" in formats and "email" in tier_outputs and not m.facts.onboarding:
-        wanted.append("email")
-    return wanted
+    tier_outputs = set(prepared.config.get(f"outputs.{m.tier}", []) or [])
+    kinds = deck_kinds_for(m, prepared.config)
+    chosen = []
+    for fmt in formats:
+        if fmt in ("pptx", "gslides"):
+            ok = bool(kinds)
+        elif fmt == "email":
+            ok = "email" in tier_outputs and not m.facts.onboarding
+        else:
+            ok = fmt in tier_outputs or bool(kinds)
+        if ok:
+            chosen.append(fmt)
+    return tuple(chosen), kinds
 
 
 def input_hash(m: AccountMetrics, prepared: Prepared, options: BatchOptions) -> str:
@@ -88,50 +101,48 @@ def input_hash(m: AccountMetrics, prepared: Prepared, options: BatchOptions) -> 
     return h.hexdigest()
 
 
-def _render_one(prepared: Prepared, m: AccountMetrics, qbr: date | None, options: BatchOptions,
-                digest: str) -> dict[str, Any]:
-    from deckgen.pipeline import render_decks
+def _render_one(
+    prepared: Prepared, m: AccountMetrics, qbr: date | None, options: BatchOptions, digest: str
+) -> dict[str, Any]:
+    from deckgen.pipeline import render_formats
 
     record = _base_record(m, qbr, digest)
     if m.status in ("held", "blocked"):
         record["status"] = m.status
         return record
     folder = options.out_dir / "review" if m.status == "review" else options.out_dir
-    files: list[OutputFile] = []
     try:
-        wanted = _outputs_for(m, prepared, options.formats)
-        kinds = [w.split(":", 1)[1] for w in wanted if w.startswith("pptx:")]
-        if kinds:
-            files += render_decks(prepared, m, folder, kinds=kinds, template=options.template,
-                                  charts=options.charts)
-        if "email" in wanted:
-            files += _render_email(prepared, m, folder)
+        chosen, kinds = routed_formats(m, prepared, options.formats)
+        files = render_formats(
+            prepared,
+            m,
+            folder,
+            chosen,
+            deck_kinds=kinds,
+            template=options.template,
+            charts=options.charts,
+        )
     except DeckgenError as exc:
         record.update(status="error", reasons=[*record["reasons"], str(exc)])
         return record
-    except Exception as exc:  # noqa: BLE001 - one account's failure must not stop the batch
-        record.update(status="error",
-                      reasons=[*record["reasons"], f"{type(exc).__name__}: {exc}"])
+    except Exception as exc:
+        record.update(status="error", reasons=[*record["reasons"], f"{type(exc).__name__}: {exc}"])
         return record
     record["status"] = "review" if m.status == "review" else "rendered"
     record["variant"] = "onboarding" if m.facts.onboarding else "standard"
     record["placeholders"] = sum(f.placeholders for f in files)
     record["files"] = [
-        {"path": f.path.relative_to(options.out_dir.resolve()).as_posix(), "kind": f.kind,
-         "sha256": f.sha256, "placeholders": f.placeholders}
+        {
+            "path": f.path.relative_to(options.out_dir.resolve()).as_posix(),
+            "kind": f.kind,
+            "sha256": f.sha256,
+            "placeholders": f.placeholders,
+        }
         for f in files
     ]
     if not files:
         record["reasons"] = [*record["reasons"], "no output for this tier in the chosen formats"]
     return record
-
-
-def _render_email(prepared: Prepared, m: AccountMetrics, folder: Path) -> list[OutputFile]:
-    try:
-        from deckgen.render.email import render_email_files
-    except ImportError:  # pragma: no cover - email output not installed in this build
-        return []
-    return list(render_email_files(prepared, m, folder))
 
 
 def _base_record(m: AccountMetrics, qbr: date | None, digest: str) -> dict[str, Any]:
@@ -235,8 +246,9 @@ def run_batch(
     out_dir = options.out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(out_dir)
-    options = BatchOptions(out_dir, options.formats, options.template, options.charts,
-                           options.force, options.jobs)
+    options = BatchOptions(
+        out_dir, options.formats, options.template, options.charts, options.force, options.jobs
+    )
     chosen = select(prepared.metrics, selection, prepared.config)
     previous = {} if options.force else _previous_records(out_dir)
     journal_path = out_dir / JOURNAL
@@ -261,6 +273,7 @@ def run_batch(
             todo[m.account_id] = (m, qbr, digest)
 
     with open(journal_path, "a", encoding="utf-8") as journal:
+
         def finish(record: dict[str, Any]) -> None:
             nonlocal done
             records[record["account_id"]] = record
@@ -281,12 +294,16 @@ def run_batch(
     counts: dict[str, int] = {}
     for r in ordered:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return BatchResult(ordered, manifest_path, index_path, counts, reused,
-                       time.monotonic() - started)
+    return BatchResult(
+        ordered, manifest_path, index_path, counts, reused, time.monotonic() - started
+    )
 
 
-def _execute(prepared: Prepared, options: BatchOptions,
-             todo: dict[str, tuple[AccountMetrics, date | None, str]]) -> Iterator[dict[str, Any]]:
+def _execute(
+    prepared: Prepared,
+    options: BatchOptions,
+    todo: dict[str, tuple[AccountMetrics, date | None, str]],
+) -> Iterator[dict[str, Any]]:
     if not todo:
         return
     _warm_up()

@@ -12,9 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-MARKER_RE = re.compile(r"\[\[(?:CSM|DATA MISSING):.*?\]\]", re.DOTALL)
+from deckgen.model.deck import MISSING_OPEN, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN
+
+# The deck convention, built from the same constants as `deckgen.check` (decks) uses.
+MARKER_RE = re.compile(
+    "(?:"
+    + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN))
+    + r").*?"
+    + re.escape(PLACEHOLDER_CLOSE),
+    re.DOTALL,
+)
 
 
 def _markers(text: str) -> list[str]:
@@ -37,7 +46,7 @@ def _table_hits(table: Any, where: str) -> Iterator[tuple[str, str]]:
                 yield from _table_hits(inner, f"{here}, table {n}")
 
 
-def find_docx_placeholders(path: str | Path) -> list[tuple[str, str]]:
+def find_docx_placeholders(path: str | Path | IO[bytes]) -> list[tuple[str, str]]:
     """`[(location, marker), ...]` for every placeholder marker in the document.
 
     Locations: "paragraph 12" (body paragraphs counted from 1, empty ones included),
@@ -49,7 +58,7 @@ def find_docx_placeholders(path: str | Path) -> list[tuple[str, str]]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    doc = Document(str(path))
+    doc = Document(str(path) if isinstance(path, Path) else path)
     hits: list[tuple[str, str]] = []
     n_para = n_table = 0
     for item in doc.iter_inner_content():

@@ -2,7 +2,7 @@
 
 Heavy libraries (pandas, python-pptx, matplotlib) are imported inside commands so that
 `deckgen --help` stays instant. Core code raises `DeckgenError`s; `main` turns them into
-`Error: ...` on stderr with the error's exit code (1 for data, 2 for usage/config), never a traceback.
+`Error: ...` on stderr with the error's exit code (1 data, 2 usage/config), never a traceback.
 """
 
 from __future__ import annotations
@@ -60,12 +60,25 @@ def _parse_quarter(_: click.Context, __: click.Parameter, value: str | None) -> 
 
 def book_options(f: Any) -> Any:
     """Options every command that reads a book shares."""
-    f = click.option("--encoding", default="utf-8-sig", show_default=True,
-                     help="Text encoding of CSV files (e.g. cp1252 for old Excel exports).")(f)
-    f = click.option("--as-of", "as_of", callback=_parse_date, metavar="DATE",
-                     help="Reference date for trailing windows (default: today).")(f)
-    f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                     help="Config file (default: deckgen.yaml in the book folder, if any).")(f)
+    f = click.option(
+        "--encoding",
+        default="utf-8-sig",
+        show_default=True,
+        help="Text encoding of CSV files (e.g. cp1252 for old Excel exports).",
+    )(f)
+    f = click.option(
+        "--as-of",
+        "as_of",
+        callback=_parse_date,
+        metavar="DATE",
+        help="Reference date for trailing windows (default: today).",
+    )(f)
+    f = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Config file (default: deckgen.yaml in the book folder, if any).",
+    )(f)
     return f
 
 
@@ -85,16 +98,18 @@ def cli() -> None:
 @BOOK
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @book_options
-def validate(book: Path, as_json: bool, config_path: str | None, as_of: date | None,
-             encoding: str) -> None:
+def validate(
+    book: Path, as_json: bool, config_path: str | None, as_of: date | None, encoding: str
+) -> None:
     """Check a book and report every problem at once (file, row, column, what was expected).
 
     Exit 0 when the book is usable (even with warnings and blocked accounts), 1 when it is not.
     """
     from deckgen.pipeline import load_and_validate
 
-    _, _, report, _ = load_and_validate(book, config_path=config_path, as_of=as_of,
-                                        encoding=encoding)
+    _, _, report, _ = load_and_validate(
+        book, config_path=config_path, as_of=as_of, encoding=encoding
+    )
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -109,8 +124,10 @@ def _print_report(book: Path, report: Any) -> None:
     tables = ", ".join(f"{k} {v}" for k, v in report.tables.items())
     click.echo(f"Book: {book} — {report.accounts} accounts ({tables})")
     status = ", ".join(f"{n} {s}" for s, n in sorted(gates.items()))
-    click.echo(f"Usable: {'yes' if report.usable else 'NO'} — accounts: {status}; "
-               f"{report.count('warning')} warning(s)")
+    click.echo(
+        f"Usable: {'yes' if report.usable else 'NO'} — accounts: {status}; "
+        f"{report.count('warning')} warning(s)"
+    )
     for level in ("fatal", "block", "warning", "info"):
         items = [f for f in report.findings if f.level == level]
         if not items:
@@ -127,26 +144,39 @@ def _print_report(book: Path, report: Any) -> None:
 @BOOK
 @click.option("--account", "account_id", help="Only this account.")
 @click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON array (the renderer hand-off).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the JSON array (the renderer hand-off)."
+)
 @book_options
-def metrics(book: Path, account_id: str | None, quarter: str | None, as_json: bool,
-            config_path: str | None, as_of: date | None, encoding: str) -> None:
+def metrics(
+    book: Path,
+    account_id: str | None,
+    quarter: str | None,
+    as_json: bool,
+    config_path: str | None,
+    as_of: date | None,
+    encoding: str,
+) -> None:
     """Compute health, value/ROI, benchmarks and signals per account."""
     from deckgen.pipeline import prepare
 
-    prepared = prepare(book, config_path=config_path, as_of=as_of, quarter=quarter,
-                       encoding=encoding)
+    prepared = prepare(
+        book, config_path=config_path, as_of=as_of, quarter=quarter, encoding=encoding
+    )
     rows = [prepared.account(account_id)] if account_id else prepared.metrics
     if as_json:
         click.echo(json.dumps([m.as_json() for m in rows], indent=2, ensure_ascii=False))
         return
-    click.echo(f"{'account':<12} {'tier':<11} {'status':<10} {'health':>6} {'band':<7} "
-               f"{'ROI %':>7}  name")
+    click.echo(
+        f"{'account':<12} {'tier':<11} {'status':<10} {'health':>6} {'band':<7} {'ROI %':>7}  name"
+    )
     for m in rows:
         score = "-" if m.health.score is None else str(m.health.score)
         roi = "-" if m.value.roi_pct is None else f"{m.value.roi_pct:.0f}"
-        click.echo(f"{m.account_id[:12]:<12} {m.tier:<11} {m.status:<10} {score:>6} "
-                   f"{(m.health.band or '-'):<7} {roi:>7}  {m.name[:40]}")
+        click.echo(
+            f"{m.account_id[:12]:<12} {m.tier:<11} {m.status:<10} {score:>6} "
+            f"{(m.health.band or '-'):<7} {roi:>7}  {m.name[:40]}"
+        )
 
 
 # ---------------------------------------------------------------- config
@@ -172,62 +202,155 @@ def config_show(book: Path | None, config_path: str | None) -> None:
 # ---------------------------------------------------------------- render and check
 
 
+RENDER_FORMATS = ("pptx", "gslides", "email", "briefing", "preread", "followup")
+
+
+def _formats(value: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    from deckgen.errors import ConfigError
+
+    fmt = tuple(dict.fromkeys(x.strip().lower() for x in value.split(",") if x.strip()))
+    unknown = [x for x in fmt if x not in allowed]
+    if unknown or not fmt:
+        raise ConfigError(
+            f"--format: unknown {', '.join(unknown) or '(empty)'}; choose from {', '.join(allowed)}"
+        )
+    return fmt
+
+
 @cli.command()
 @BOOK
 @click.option("--account", "account_id", required=True, help="The account to render.")
-@click.option("--deck", "deck_kind", type=click.Choice(["executive", "enterprise"]),
-              help="One deck kind (default: the account's tier decks).")
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Your corporate .pptx template (default: the built-in one).")
-@click.option("--charts", type=click.Choice(["image", "native"]), default="image",
-              show_default=True, help="Charts as pictures or as editable PowerPoint charts.")
+@click.option(
+    "--deck",
+    "deck_kind",
+    type=click.Choice(["executive", "enterprise"]),
+    help="One deck kind (default: the account's tier decks).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="pptx",
+    show_default=True,
+    help="Comma-separated: pptx, gslides, email, briefing, preread, followup.",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your corporate .pptx template (default: the built-in one).",
+)
+@click.option(
+    "--charts",
+    type=click.Choice(["image", "native"]),
+    default="image",
+    show_default=True,
+    help="Charts as pictures or as editable PowerPoint charts.",
+)
 @click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("out"), show_default=True, help="Output folder.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="gslides: write the plan of API calls as JSON, make no network call.",
+)
 @book_options
-def render(book: Path, account_id: str, deck_kind: str | None, template: Path | None,
-           charts: str, quarter: str | None, out_dir: Path, config_path: str | None,
-           as_of: date | None, encoding: str) -> None:
-    """Render one account's QBR deck(s) and print the paths written."""
-    from deckgen.errors import DataError
-    from deckgen.pipeline import prepare, render_decks
+def render(
+    book: Path,
+    account_id: str,
+    deck_kind: str | None,
+    formats: str,
+    template: Path | None,
+    charts: str,
+    quarter: str | None,
+    out_dir: Path,
+    dry_run: bool,
+    config_path: str | None,
+    as_of: date | None,
+    encoding: str,
+) -> None:
+    """Render one account's QBR material and print the paths written.
 
-    prepared = prepare(book, config_path=config_path, as_of=as_of, quarter=quarter,
-                       encoding=encoding)
+    By default its tier's deck(s): strategic accounts get the executive deck plus the
+    enterprise deck as backup.
+    """
+    from deckgen.errors import DataError
+    from deckgen.pipeline import prepare, render_formats
+
+    fmt = _formats(formats, RENDER_FORMATS)
+    prepared = prepare(
+        book, config_path=config_path, as_of=as_of, quarter=quarter, encoding=encoding
+    )
     m = prepared.account(account_id)
     if m.status in ("blocked", "held"):
         reasons = "\n  - ".join(m.reasons) or m.status
         raise DataError(f"account {account_id!r} is {m.status}; nothing rendered:\n  - {reasons}")
     kinds = [deck_kind] if deck_kind else None
-    files = render_decks(prepared, m, out_dir, kinds=kinds, template=template, charts=charts)
+    files = render_formats(
+        prepared,
+        m,
+        out_dir,
+        fmt,
+        deck_kinds=kinds,
+        template=template,
+        charts=charts,
+        dry_run=dry_run,
+    )
     if not files:
-        raise DataError(f"account {account_id!r} ({m.tier}) gets no deck by default "
-                        "(its tier's output is an email); pass --deck to force one")
+        raise DataError(
+            f"account {account_id!r} ({m.tier}) gets no deck by default "
+            "(its tier's output is an email); pass --deck or --format email"
+        )
     if m.status == "review":
-        click.echo(f"Note: {m.name} is Red ({'; '.join(m.reasons)}): route to manager review.",
-                   err=True)
+        click.echo(
+            f"Note: {m.name} is Red ({'; '.join(m.reasons)}): route to manager review.", err=True
+        )
     for f in files:
         extra = f"; adjusted: {'; '.join(f.adjustments)}" if f.adjustments else ""
         click.echo(f"{f.path}  ({f.kind}, {f.placeholders} placeholder(s) to fill{extra})")
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def check(files: tuple[Path, ...]) -> None:
-    """List every unfilled placeholder; exit 1 while any remains (last check before sharing)."""
+    """List every unfilled placeholder in .pptx/.docx files; exit 1 while any remains.
+
+    The CSM's last check before sharing.
+    """
     from deckgen.check import find_placeholders
+    from deckgen.check_docx import find_docx_placeholders
+    from deckgen.errors import DataError
 
     total = 0
     for path in files:
-        found = find_placeholders(path)
+        suffix = path.suffix.lower()
+        found: list[tuple[Any, str]]
+        try:
+            if suffix == ".pptx":
+                found = list(find_placeholders(path))
+            elif suffix == ".docx":
+                found = list(find_docx_placeholders(path))
+            else:
+                raise DataError(f"{path}: deckgen check reads .pptx and .docx files")
+        except DeckgenError:
+            raise
+        except Exception as exc:
+            raise DataError(f"{path}: cannot be opened: {exc}") from None
         total += len(found)
         if not found:
             click.echo(f"{path}: no placeholders left")
             continue
         click.echo(f"{path}: {len(found)} placeholder(s) to fill")
         for where, marker in found:
-            click.echo(f"  slide {where}: {marker}")
+            label = f"slide {where}" if isinstance(where, int) else str(where)
+            click.echo(f"  {label}: {marker}")
     sys.exit(1 if total else 0)
 
 
@@ -236,15 +359,31 @@ def check(files: tuple[Path, ...]) -> None:
 
 def selection_options(f: Any) -> Any:
     """The batch selection options, shared by `batch` and `email`."""
-    f = click.option("--shard", metavar="I/N",
-                     help="Only shard I of N (stable by account id), for runs split across machines.")(f)
+    f = click.option(
+        "--shard",
+        metavar="I/N",
+        help="Only shard I of N (stable by account id), for runs split across machines.",
+    )(f)
     f = click.option("--all", "all_accounts", is_flag=True, help="Every account in the book.")(f)
-    f = click.option("--due-within", metavar="DAYS",
-                     help="QBRs due within this horizon of --as-of, e.g. 14d or 2w.")(f)
-    f = click.option("--to", "date_to", callback=_parse_date, metavar="DATE",
-                     help="Last QBR date of the range (with --from).")(f)
-    f = click.option("--from", "date_from", callback=_parse_date, metavar="DATE",
-                     help="First QBR date of the range.")(f)
+    f = click.option(
+        "--due-within",
+        metavar="DAYS",
+        help="QBRs due within this horizon of --as-of, e.g. 14d or 2w.",
+    )(f)
+    f = click.option(
+        "--to",
+        "date_to",
+        callback=_parse_date,
+        metavar="DATE",
+        help="Last QBR date of the range (with --from).",
+    )(f)
+    f = click.option(
+        "--from",
+        "date_from",
+        callback=_parse_date,
+        metavar="DATE",
+        help="First QBR date of the range.",
+    )(f)
     f = click.option("--week", metavar="YYYY-Www", help="QBR week, e.g. 2026-W50.")(f)
     return f
 
@@ -252,24 +391,56 @@ def selection_options(f: Any) -> Any:
 @cli.command()
 @BOOK
 @selection_options
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: number of CPUs).")
-@click.option("--format", "formats", default="pptx,email", show_default=True,
-              help="Comma-separated outputs: pptx, email.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("out"), show_default=True)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: number of CPUs).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="pptx,email",
+    show_default=True,
+    help="Comma-separated: pptx, email, gslides, briefing, preread, followup. "
+    "Each account gets those of its tier's outputs that are listed.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+)
 @click.option("--force", is_flag=True, help="Re-render everything, even up-to-date outputs.")
 @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--charts", type=click.Choice(["image", "native"]), default="image",
-              show_default=True)
+@click.option(
+    "--charts", type=click.Choice(["image", "native"]), default="image", show_default=True
+)
 @click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary.")
 @book_options
-def batch(book: Path, week: str | None, date_from: date | None, date_to: date | None,
-          due_within: str | None, all_accounts: bool, shard: str | None, jobs: int | None,
-          formats: str, out_dir: Path, force: bool, template: Path | None, charts: str,
-          quarter: str | None, quiet: bool, config_path: str | None, as_of: date | None,
-          encoding: str) -> None:
+def batch(
+    book: Path,
+    week: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    due_within: str | None,
+    all_accounts: bool,
+    shard: str | None,
+    jobs: int | None,
+    formats: str,
+    out_dir: Path,
+    force: bool,
+    template: Path | None,
+    charts: str,
+    quarter: str | None,
+    quiet: bool,
+    config_path: str | None,
+    as_of: date | None,
+    encoding: str,
+) -> None:
     """Render every account whose QBR falls in the selection, in parallel.
 
     Writes manifest.json, manifest.csv and index.html last. Exit 0 when every selected account
@@ -278,33 +449,39 @@ def batch(book: Path, week: str | None, date_from: date | None, date_to: date | 
     import os
 
     from deckgen.batch import FORMATS, BatchOptions, run_batch
-    from deckgen.errors import ConfigError
     from deckgen.pipeline import prepare
     from deckgen.selection import build_selection
 
-    fmt = tuple(x.strip() for x in formats.split(",") if x.strip())
-    unknown = [x for x in fmt if x not in FORMATS]
-    if unknown or not fmt:
-        raise ConfigError(f"--format: unknown {', '.join(unknown) or '(empty)'}; "
-                          f"choose from {', '.join(FORMATS)}")
+    fmt = _formats(formats, FORMATS)
     as_of_date = as_of or date.today()
-    selection = build_selection(week=week, date_from=date_from, date_to=date_to,
-                                due_within=due_within, all_accounts=all_accounts,
-                                as_of=as_of_date, shard=shard)
-    prepared = prepare(book, config_path=config_path, as_of=as_of_date, quarter=quarter,
-                       encoding=encoding)
+    selection = build_selection(
+        week=week,
+        date_from=date_from,
+        date_to=date_to,
+        due_within=due_within,
+        all_accounts=all_accounts,
+        as_of=as_of_date,
+        shard=shard,
+    )
+    prepared = prepare(
+        book, config_path=config_path, as_of=as_of_date, quarter=quarter, encoding=encoding
+    )
     options = BatchOptions(out_dir, fmt, template, charts, force, jobs or os.cpu_count() or 1)
     with _progress(quiet) as report:
         result = run_batch(prepared, selection, options, progress=report)
     c = result.counts
-    summary = ", ".join(f"{c[k]} {k}" for k in ("rendered", "review", "held", "blocked", "error")
-                        if c.get(k))
-    click.echo(f"{selection.label}: {len(result.records)} account(s) — {summary or 'none selected'}"
-               f" ({result.reused} up to date, {result.seconds:.1f} s)")
+    summary = ", ".join(
+        f"{c[k]} {k}" for k in ("rendered", "review", "held", "blocked", "error") if c.get(k)
+    )
+    click.echo(
+        f"{selection.label}: {len(result.records)} account(s) — {summary or 'none selected'}"
+        f" ({result.reused} up to date, {result.seconds:.1f} s)"
+    )
     for r in result.records:
         if r["status"] == "error":
-            click.echo(f"  error {r['account_id']} {r['name']}: {'; '.join(r['reasons'])}",
-                       err=True)
+            click.echo(
+                f"  error {r['account_id']} {r['name']}: {'; '.join(r['reasons'])}", err=True
+            )
     click.echo(f"Summary: {result.index_path}")
     click.echo(f"Manifest: {result.manifest_path}")
     sys.exit(result.exit_code)
@@ -320,12 +497,22 @@ class _progress:
 
     def __enter__(self) -> Any:
         if not self.quiet and sys.stderr.isatty():
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                                TimeRemainingColumn(), transient=True)
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task("Rendering", total=None, rate="")
         return self.report

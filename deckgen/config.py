@@ -20,7 +20,7 @@ from deckgen.errors import ConfigError
 CONFIG_FILE_NAME = "deckgen.yaml"
 
 # Keys whose values are free-form maps (their inner keys are not known in advance).
-_OPEN_MAPS = {"columns", "events.feature_map"}
+_OPEN_MAPS = {"columns", "events.feature_map", "pptx.layout_names"}
 
 
 def _load_defaults() -> dict[str, Any]:
@@ -81,7 +81,7 @@ def _merge(
     for key, value in override.items():
         where = f"{path}.{key}" if path else str(key)
         if key not in base:
-            if path in _OPEN_MAPS or path.split(".")[0] == "columns":
+            if path in _OPEN_MAPS or path.split(".")[0] == "columns":  # free-form maps
                 base[key] = value
                 continue
             known = ", ".join(sorted(map(str, base))) or "(none)"
@@ -90,8 +90,10 @@ def _merge(
         current = base[key]
         if isinstance(current, dict) and isinstance(value, Mapping):
             _merge(current, value, where, problems)
-        elif current is None or _type_name(current) == _type_name(value) or (
-            isinstance(current, dict) and not current and where in _OPEN_MAPS
+        elif (
+            current is None
+            or _type_name(current) == _type_name(value)
+            or (isinstance(current, dict) and not current and where in _OPEN_MAPS)
         ):
             base[key] = value
         else:
@@ -131,7 +133,8 @@ def load_config(
     if problems:
         where = f" in {source}" if source else ""
         raise ConfigError(
-            f"{len(problems)} problem(s) in the configuration{where}:\n  - " + "\n  - ".join(problems)
+            f"{len(problems)} problem(s) in the configuration{where}:\n  - "
+            + "\n  - ".join(problems)
         )
     return Config(data, source)
 
@@ -141,7 +144,9 @@ def _check_semantics(data: dict[str, Any], problems: list[str]) -> None:
     if any(not isinstance(w, (int, float)) or w < 0 for w in weights.values()):
         problems.append("health.weights: every weight must be a number >= 0")
     elif abs(sum(weights.values()) - 1.0) > 1e-6:
-        problems.append(f"health.weights: weights must add up to 1 (they add up to {sum(weights.values()):g})")
+        problems.append(
+            f"health.weights: weights must add up to 1 (they add up to {sum(weights.values()):g})"
+        )
     bands = data["health"]["bands"]
     if not 0 <= bands["yellow"] <= bands["green"] <= 100:
         problems.append("health.bands: expected 0 <= yellow <= green <= 100")

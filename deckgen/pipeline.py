@@ -9,14 +9,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from deckgen.book.load import Book, load_book
 from deckgen.book.validate import ValidationReport, validate
 from deckgen.config import Config, load_config
-from deckgen.errors import DataError
+from deckgen.errors import ConfigError, DataError
 from deckgen.metrics.results import AccountMetrics
 
 
@@ -135,14 +135,77 @@ def render_decks(
     specs = charts_for(m, prepared.config)
     cache = png_cache if png_cache is not None else {}
     style = load_style()
+    if template is None and prepared.config.get("pptx.template"):
+        template = Path(str(prepared.config.get("pptx.template")))
+        if not template.is_file():
+            raise ConfigError(f"pptx.template: file not found: {template}")
+    layout_names = dict(prepared.config.get("pptx.layout_names", {}) or {}) or None
+    # A fixed creation time makes the same inputs give the same deck, run after run.
+    created = datetime.combine(prepared.as_of, time(9, 0))
     written = []
     for kind in kinds:
         deck = build_deck(m, prepared.config, kind, charts=specs)
         target = safe_join(out_dir, deck_file_name(m, kind))
         with atomic_path(target) as tmp:
-            report = render_pptx(deck, tmp, template=template, charts=charts,  # type: ignore[arg-type]
-                                 style=style, png_cache=cache)
+            report = render_pptx(
+                deck,
+                tmp,
+                template=template,
+                charts=charts,  # type: ignore[arg-type]
+                style=style,
+                png_cache=cache,
+                layout_names=layout_names,
+                created=created,
+            )
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
-        written.append(OutputFile(kind, target, len(deck.placeholders), digest,
-                                  tuple(getattr(report, "adjustments", ()) or ())))
+        written.append(
+            OutputFile(
+                kind,
+                target,
+                len(report.placeholders),
+                digest,
+                tuple(report.adjustments),
+            )
+        )
     return written
+
+
+DOCUMENT_FORMATS = ("briefing", "preread", "followup")
+
+
+def render_formats(
+    prepared: Prepared,
+    m: AccountMetrics,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    *,
+    deck_kinds: list[str] | None = None,
+    template: Path | None = None,
+    charts: str = "image",
+    dry_run: bool = False,
+    png_cache: dict[str, bytes] | None = None,
+) -> list[OutputFile]:
+    """Every requested output of one account. Chart PNGs are drawn once and shared."""
+    from deckgen.model.build import deck_kinds_for
+
+    cache = png_cache if png_cache is not None else {}
+    files: list[OutputFile] = []
+    kinds = deck_kinds or deck_kinds_for(m, prepared.config)
+    if "pptx" in formats and kinds:
+        files += render_decks(
+            prepared, m, out_dir, kinds=kinds, template=template, charts=charts, png_cache=cache
+        )
+    if "gslides" in formats and kinds:
+        from deckgen.render.gslides_publish import publish_decks
+
+        files += publish_decks(prepared, m, out_dir, kinds=kinds, dry_run=dry_run, png_cache=cache)
+    if "email" in formats:
+        from deckgen.render.email import render_email_files
+
+        files += render_email_files(prepared, m, out_dir)
+    docs = [k for k in DOCUMENT_FORMATS if k in formats]
+    if docs:
+        from deckgen.render.documents import render_documents
+
+        files += render_documents(prepared, m, out_dir, docs)
+    return files

@@ -69,11 +69,11 @@ def build_selection(
     as_of: date,
     shard: str | None = None,
 ) -> Selection:
-    chosen = sum(x for x in (bool(week), bool(date_from or date_to), bool(due_within),
-                             all_accounts))
+    chosen = sum(
+        x for x in (bool(week), bool(date_from or date_to), bool(due_within), all_accounts)
+    )
     if chosen != 1:
-        raise ConfigError(
-            "choose exactly one of --week, --from/--to, --due-within or --all")
+        raise ConfigError("choose exactly one of --week, --from/--to, --due-within or --all")
     sh = parse_shard(shard)
     if week:
         start, end = parse_week(week)
@@ -86,8 +86,9 @@ def build_selection(
         return Selection(date_from, date_to, f"QBR dates {date_from} to {date_to}", sh)
     if due_within:
         days = parse_horizon(due_within)
-        return Selection(as_of, as_of + timedelta(days=days),
-                         f"QBR due within {days} days of {as_of}", sh)
+        return Selection(
+            as_of, as_of + timedelta(days=days), f"QBR due within {days} days of {as_of}", sh
+        )
     return Selection(None, None, "all accounts", sh)
 
 
@@ -117,8 +118,9 @@ def in_shard(account_id: str, shard: tuple[int, int] | None) -> bool:
     return h % count == index - 1
 
 
-def select(metrics: list[AccountMetrics], selection: Selection, config: Config
-           ) -> list[tuple[AccountMetrics, date | None]]:
+def select(
+    metrics: list[AccountMetrics], selection: Selection, config: Config
+) -> list[tuple[AccountMetrics, date | None]]:
     out = []
     for m in metrics:
         d = qbr_date(m, config)

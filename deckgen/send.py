@@ -185,6 +185,9 @@ class SendLedger:
         new = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self.path, "a", encoding="utf-8")  # closed in __exit__
+        if not new and self.path.stat().st_size and not self._ends_with_newline():
+            self._fh.write("\n")  # a torn last line from a crash: never glue a record onto it
+            self._fh.flush()
         if new:
             _fsync_dir(self.path.parent)
         return self
@@ -193,6 +196,11 @@ class SendLedger:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+    def _ends_with_newline(self) -> bool:
+        with open(self.path, "rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) == b"\n"
 
     def get(self, key: str) -> dict[str, Any] | None:
         return self.state.get(key)
@@ -277,16 +285,20 @@ class _Connection:
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
-            if self.user:
-                smtp.login(self.user, self._password or "")
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PublishError(
-                f"SMTP login as {self.user!r} was refused ({exc.smtp_code})"
-            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise PublishError(
-                f"cannot connect to SMTP server {self.host}:{self.port}: {exc}"
+                f"cannot connect to SMTP server {self.host}:{self.port}: {_exc(exc)}"
             ) from None
+        if self.user:
+            try:
+                smtp.login(self.user, self._password or "")
+            except (smtplib.SMTPException, OSError) as exc:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    smtp.close()
+                # The server's reply, never the password (smtplib's messages do not hold it).
+                raise PublishError(
+                    f"SMTP login as {self.user!r} on {self.host}:{self.port} failed: {_exc(exc)}"
+                ) from None
         self.smtp = smtp
         return smtp
 
@@ -395,11 +407,57 @@ def _prepare_outgoing(msg: EmailMessage, sender: Address, now: datetime) -> Emai
 
 def parse_sender(text: str) -> Address:
     """`--from`: "ops@example.com" or "Customer Success <ops@example.com>"."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text or ""):
+        raise ConfigError(f"--from: {text!r} holds control characters")
     name, addr = parseaddr(text or "")
     checked = valid_address(addr)
     if checked is None:
         raise ConfigError(f"--from: {text!r} is not an email address")
     return address(name or None, checked)
+
+
+def parse_smtp(text: str, default_port: int = 25) -> tuple[str, int]:
+    """`--smtp`: "HOST", "HOST:PORT" or "[IPv6]:PORT" -> (host, port)."""
+    raw = (text or "").strip()
+    host, port = raw, str(default_port)
+    if raw.startswith("["):
+        end = raw.find("]")
+        host, rest = raw[1:end], raw[end + 1 :]
+        if end < 0 or (rest and not rest.startswith(":")):
+            raise ConfigError(f"--smtp: expected [IPv6]:PORT, got {text!r}")
+        port = rest[1:] or port
+    elif raw.count(":") == 1:
+        host, port = raw.split(":")
+    elif ":" in raw:
+        raise ConfigError(f"--smtp: write an IPv6 address in brackets, [::1]:25; got {text!r}")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--smtp: expected HOST:PORT (e.g. smtp.example.com:587), got {text!r}")
+    return host, int(port)
+
+
+def parse_rate(text: str | None) -> float | None:
+    """`--rate`: "30/min", "30" (per minute) or "2/s" -> messages per minute; None = no limit."""
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip().lower().replace(" ", "")
+    number, _, unit = raw.partition("/")
+    per = {
+        "": 1.0,
+        "m": 1.0,
+        "min": 1.0,
+        "minute": 1.0,
+        "s": 60.0,
+        "sec": 60.0,
+        "h": 1 / 60,
+        "hour": 1 / 60,
+    }.get(unit)
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if per is None or value < 0:
+        raise ConfigError(f"--rate: expected messages per minute like 30/min, got {text!r}")
+    return value * per
 
 
 def _is_loopback(host: str) -> bool:

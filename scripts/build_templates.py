@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -836,8 +837,25 @@ def build(spec: TemplateSpec, cover: dict[str, Any], out_dir: Path) -> Path:
     _app_props(prs)
     _core(prs, spec.core_title)
     out = out_dir / spec.out
-    prs.save(str(out))
+    buf = io.BytesIO()
+    prs.save(buf)
+    out.write_bytes(_reproducible_zip(buf.getvalue()))
     return out
+
+
+def _reproducible_zip(data: bytes) -> bytes:
+    """Same parts, fixed timestamps and order: rebuilding an unchanged template gives the same
+    bytes, so git only shows a template as changed when it really is."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for name in src.namelist():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, src.read(name))
+    return out.getvalue()
 
 
 def main(argv: list[str]) -> int:

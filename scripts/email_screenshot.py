@@ -1,13 +1,13 @@
 """Screenshot one account's QBR email in headless Chromium, 600 px wide, light and dark.
 
-    python scripts/email_screenshot.py                       # A-0008 of the sample book
-    python scripts/email_screenshot.py --account A-0029 --out build/previews
+    python scripts/email_screenshot.py                       # A-0029 of the sample book
+    python scripts/email_screenshot.py --account A-0008 --out build/previews
     python scripts/email_screenshot.py --html out/a-0008_cafe-muller-gmbh_email_2026Q3.html
 
 Why a browser: the email is judged by how it looks, not by its markup, and Chromium renders
 the same HTML a webmail client gets (images inlined as data: URIs for the preview). Dark mode
-is forced through Blink's preferred colour scheme, which is what `prefers-color-scheme` media
-queries (Apple Mail, iOS, Outlook for Mac) react to. The picture is taken tall and cropped to
+sets the preferred colour scheme, which is what the `prefers-color-scheme` media queries (Apple
+Mail, iOS Mail, Outlook for Mac) react to. The picture is taken tall and cropped to
 the email, so its height is the email's own.
 
 Chromium comes from the Debian packages that scripts/setup-system.sh installs. No network is
@@ -42,15 +42,25 @@ def screenshot(html_file: Path, png: Path, *, dark: bool, height: int = TALL) ->
     png.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="deckgen-chromium-") as profile:
         cmd = [
-            chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-extensions", "--mute-audio",
-            f"--user-data-dir={profile}", "--hide-scrollbars",
-            f"--window-size={WIDTH},{height}", f"--screenshot={png}",
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            f"--window-size={WIDTH},{height}",
+            f"--screenshot={png}",
         ]
         if dark:
-            # preferredColorScheme: 0 = dark, 1 = light (Blink's enum). --force-dark-mode alone
-            # only darkens the browser's own UI in headless mode.
+            # Either flag alone switches `prefers-color-scheme` to dark in Chromium 120+ headless;
+            # both are passed so older and newer builds agree (Blink's enum: 0 dark, 1 light).
             cmd += ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"]
         else:
             cmd += ["--blink-settings=preferredColorScheme=1"]
@@ -70,13 +80,18 @@ def crop_to_content(png: Path, margin: int = 24) -> None:
         rgb = im.convert("RGB")
     w, h = rgb.size
     bg = rgb.getpixel((w - 1, h - 1))
-    pixels = rgb.load()
-    assert pixels is not None
+    assert isinstance(bg, tuple)
+
+    def blank(y: int) -> bool:
+        for x in range(0, w, 3):
+            px = rgb.getpixel((x, y))
+            assert isinstance(px, tuple)
+            if sum(abs(a - b) for a, b in zip(px, bg, strict=True)) > 12:
+                return False
+        return True
+
     last = h - 1
-    while last > 0:
-        row = (pixels[x, last] for x in range(0, w, 3))
-        if any(sum(abs(a - b) for a, b in zip(p, bg, strict=True)) > 12 for p in row):  # type: ignore[arg-type]
-            break
+    while last > 0 and blank(last):
         last -= 1
     bottom = min(h, last + 1 + margin)
     if bottom == h and last >= h - 1:
@@ -99,7 +114,7 @@ def render_preview(book: Path, account: str, as_of: date, folder: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--book", type=Path, default=REPO / "samples" / "book")
-    ap.add_argument("--account", default="A-0008")
+    ap.add_argument("--account", default="A-0029")
     ap.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 28))
     ap.add_argument("--html", type=Path, help="screenshot this preview .html instead of rendering")
     ap.add_argument("--out", type=Path, default=REPO / "build" / "previews")

@@ -20,9 +20,13 @@ from deckgen.errors import DataError
 
 def _sql(name: str, version: str) -> str:
     try:
-        return resources.files("deckgen.book").joinpath(f"sql/{name}_{version}.sql").read_text("utf-8")
+        return (
+            resources.files("deckgen.book").joinpath(f"sql/{name}_{version}.sql").read_text("utf-8")
+        )
     except FileNotFoundError:
-        raise DataError(f"unknown events.extraction_version {version!r} (no {name}_{version}.sql)") from None
+        raise DataError(
+            f"unknown events.extraction_version {version!r} (no {name}_{version}.sql)"
+        ) from None
 
 
 def connect_events(source: str) -> duckdb.DuckDBPyConnection:
@@ -66,8 +70,10 @@ def derive_from_events(book: Book, config: Config) -> None:
         fmap = config.get("events.feature_map", {}) or {}
         con.register(
             "feature_map",
-            pd.DataFrame({"event": list(map(str, fmap)), "feature": list(map(str, fmap.values()))},
-                         dtype="string"),
+            pd.DataFrame(
+                {"event": list(map(str, fmap)), "feature": list(map(str, fmap.values()))},
+                dtype="string",
+            ),
         )
         for name in ("usage", "features"):
             if name in book.tables:
@@ -93,7 +99,11 @@ def event_counts(book: Book) -> dict[str, int]:
         return {}
     con = connect_events(book.events_source)
     try:
-        return {str(e): int(n) for e, n in con.execute(
-            "SELECT CAST(event AS VARCHAR), count(*) FROM events GROUP BY 1").fetchall()}
+        return {
+            str(e): int(n)
+            for e, n in con.execute(
+                "SELECT CAST(event AS VARCHAR), count(*) FROM events GROUP BY 1"
+            ).fetchall()
+        }
     finally:
         con.close()

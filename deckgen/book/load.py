@@ -92,7 +92,9 @@ def _stringify(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(s):
             out[str(col)] = s.dt.strftime("%Y-%m-%d").fillna("")
         else:
-            out[str(col)] = s.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+            out[str(col)] = s.map(
+                lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            )
     return out
 
 
@@ -114,7 +116,7 @@ def _read_file(path: Path, encoding: str) -> pd.DataFrame:
             raise DataError(f"{path.name}: unsupported file type")
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's fault
+    except Exception as exc:
         raise DataError(f"{path.name}: cannot be read as {suffix[1:]}: {exc}") from None
     df[ROW] = range(1, len(df) + 1)
     return df
@@ -146,9 +148,13 @@ def _preset(name: str) -> dict[str, dict[str, str]]:
             for p in resources.files("deckgen.book").joinpath("presets").iterdir()
             if p.name.endswith(".yaml")
         )
-        raise DataError(f"unknown mapping preset {name!r}; known presets: {', '.join(known)}") from None
+        raise DataError(
+            f"unknown mapping preset {name!r}; known presets: {', '.join(known)}"
+        ) from None
     data = yaml.safe_load(text) or {}
-    return {str(t): {str(k): str(v) for k, v in m.items()} for t, m in data.get("columns", {}).items()}
+    return {
+        str(t): {str(k): str(v) for k, v in m.items()} for t, m in data.get("columns", {}).items()
+    }
 
 
 def column_mapping(config: Config) -> dict[str, dict[str, str]]:
@@ -221,9 +227,7 @@ def _parse_dates(raw: pd.Series, with_time: bool) -> pd.Series:
     return parsed
 
 
-def _coerce(
-    df: pd.DataFrame, table: Table, file: str, findings: list[Finding]
-) -> pd.DataFrame:
+def _coerce(df: pd.DataFrame, table: Table, file: str, findings: list[Finding]) -> pd.DataFrame:
     """Turn text cells into typed columns; record each unparseable cell; never guess."""
     has_acct = "account_id" in df.columns
     for col in table.columns:
@@ -236,8 +240,16 @@ def _coerce(
             if col.choices:
                 values = values.str.lower().str.replace(" ", "_").where(~blank, None)
                 bad = ~blank & ~values.isin(col.choices)
-                _record(findings, df, bad, table, file, col, has_acct,
-                        "expected one of " + ", ".join(col.choices))
+                _record(
+                    findings,
+                    df,
+                    bad,
+                    table,
+                    file,
+                    col,
+                    has_acct,
+                    "expected one of " + ", ".join(col.choices),
+                )
                 values = values.where(~bad, None)
             df[col.name] = values.astype("object")
             continue
@@ -252,15 +264,28 @@ def _coerce(
                 out_of_range |= values < col.min
             if col.max is not None:
                 out_of_range |= values > col.max
-            _record(findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED[col.type]}")
+            _record(
+                findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED[col.type]}"
+            )
             if col.min is not None or col.max is not None:
-                _record(findings, df, out_of_range & ~bad, table, file, col, has_acct,
-                        f"expected {_range_text(col)}", keep_value=True)
+                _record(
+                    findings,
+                    df,
+                    out_of_range & ~bad,
+                    table,
+                    file,
+                    col,
+                    has_acct,
+                    f"expected {_range_text(col)}",
+                    keep_value=True,
+                )
             df[col.name] = values.where(~bad)
         elif col.type in ("date", "datetime"):
             values = _parse_dates(raw, col.type == "datetime")
             bad = ~blank & values.isna()
-            _record(findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED[col.type]}")
+            _record(
+                findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED[col.type]}"
+            )
             df[col.name] = values
         elif col.type == "month":
             stripped = raw.str.strip().str.slice(0, 7)
@@ -269,10 +294,14 @@ def _coerce(
             _record(findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED['month']}")
             df[col.name] = stripped.where(ok, None)
         elif col.type == "quarter":
-            norm = raw.str.strip().str.replace(_QUARTER, lambda m: f"{m.group(1)}Q{m.group(2)}", regex=True)
+            norm = raw.str.strip().str.replace(
+                _QUARTER, lambda m: f"{m.group(1)}Q{m.group(2)}", regex=True
+            )
             ok = norm.str.match(r"^\d{4}Q[1-4]$")
             bad = ~blank & ~ok
-            _record(findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED['quarter']}")
+            _record(
+                findings, df, bad, table, file, col, has_acct, f"expected {_EXPECTED['quarter']}"
+            )
             df[col.name] = norm.where(ok, None)
         elif col.type == "bool":
             low = raw.str.strip().str.lower()
@@ -328,8 +357,14 @@ def _record(
     extra = int(mask.sum()) - 200
     if extra > 0:
         findings.append(
-            Finding("warning", "bad_value", f"... and {extra} more cells like this",
-                    table=table.name, file=file, column=col.name)
+            Finding(
+                "warning",
+                "bad_value",
+                f"... and {extra} more cells like this",
+                table=table.name,
+                file=file,
+                column=col.name,
+            )
         )
 
 
@@ -407,8 +442,9 @@ def load_book(path: str | Path, config: Config, encoding: str = "utf-8-sig") -> 
         raise DataError("the book cannot be used:\n  - " + "\n  - ".join(fatal))
 
     if "account_ids" in tables:
-        tables["account_ids"] = _coerce(tables["account_ids"], TABLES["account_ids"],
-                                        sources["account_ids"], findings)
+        tables["account_ids"] = _coerce(
+            tables["account_ids"], TABLES["account_ids"], sources["account_ids"], findings
+        )
         _translate_ids(tables)
     for name, df in tables.items():
         if name == "account_ids":
@@ -430,7 +466,7 @@ def _read_duckdb(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], s
 
     try:
         con = duckdb.connect(str(path), read_only=True)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise DataError(f"{path.name}: cannot be opened as a DuckDB database: {exc}") from None
     try:
         names = {r[0].lower(): r[0] for r in con.execute("SHOW TABLES").fetchall()}

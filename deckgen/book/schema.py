@@ -1,4 +1,4 @@
-"""The book contract (see docs/book-format.md): table and column names, types and which are required.
+"""The book contract (docs/book-format.md): table and column names, types, which are required.
 
 This module is data only. The loader uses it to coerce types and the validator to report what is
 missing, so the contract is written down exactly once.

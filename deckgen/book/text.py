@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_BAD = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff\ue000-\uf8ff]"
-)
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff\ue000-\uf8ff]")
 
 
 def clean_text(value: str) -> str:

@@ -96,25 +96,62 @@ def _check_accounts(df: pd.DataFrame, file: str) -> list[Finding]:
     ids = df["account_id"].astype(str).str.strip()
     blank_id = ids.isin(["", "None", "nan"]) | df["account_id"].isna()
     for row in df.loc[blank_id, ROW]:
-        out.append(Finding("warning", "blank_account_id",
-                           "account_id is blank: this row cannot be joined and is skipped",
-                           "accounts", file, int(row), "account_id"))
+        out.append(
+            Finding(
+                "warning",
+                "blank_account_id",
+                "account_id is blank: this row cannot be joined and is skipped",
+                "accounts",
+                file,
+                int(row),
+                "account_id",
+            )
+        )
     dup = ids.duplicated(keep=False) & ~blank_id
     for acct, group in df[dup].groupby(ids[dup]):
         rows = ", ".join(str(r) for r in group[ROW].tolist())
-        out.append(Finding("block", "duplicate_account_id",
-                           f"account_id {acct!r} appears on rows {rows}; ids must be unique",
-                           "accounts", file, int(group[ROW].iloc[0]), "account_id", str(acct)))
+        out.append(
+            Finding(
+                "block",
+                "duplicate_account_id",
+                f"account_id {acct!r} appears on rows {rows}; ids must be unique",
+                "accounts",
+                file,
+                int(group[ROW].iloc[0]),
+                "account_id",
+                str(acct),
+            )
+        )
     name_blank = df["name"].isna() | (df["name"].astype(str).str.strip() == "")
     for idx in df.index[name_blank & ~blank_id]:
-        out.append(Finding("block", "blank_name", "name is blank (expected the customer's name)",
-                           "accounts", file, int(df.at[idx, ROW]), "name", str(ids[idx])))
+        out.append(
+            Finding(
+                "block",
+                "blank_name",
+                "name is blank (expected the customer's name)",
+                "accounts",
+                file,
+                int(df.at[idx, ROW]),
+                "name",
+                str(ids[idx]),
+            )
+        )
     arr_missing = df["arr"].isna()
     already = {(f.row, f.column) for f in out}
     for idx in df.index[arr_missing & ~blank_id]:
         if (int(df.at[idx, ROW]), "arr") not in already:
-            out.append(Finding("block", "missing_arr", "arr is missing (expected a number >= 0)",
-                               "accounts", file, int(df.at[idx, ROW]), "arr", str(ids[idx])))
+            out.append(
+                Finding(
+                    "block",
+                    "missing_arr",
+                    "arr is missing (expected a number >= 0)",
+                    "accounts",
+                    file,
+                    int(df.at[idx, ROW]),
+                    "arr",
+                    str(ids[idx]),
+                )
+            )
     return out
 
 
@@ -133,11 +170,18 @@ def _unknown_accounts(df: pd.DataFrame, table: str, file: str, known: set[str]) 
             guess = close[0] if close else None
         hint = f"; did you mean {guess!r}?" if guess else ""
         n = len(group)
-        out.append(Finding(
-            "warning", "unknown_account",
-            f"{n} row(s) for unknown account {acct!r}{hint} (rows ignored until fixed)",
-            table, file, int(group[ROW].iloc[0]), "account_id", guess,
-        ))
+        out.append(
+            Finding(
+                "warning",
+                "unknown_account",
+                f"{n} row(s) for unknown account {acct!r}{hint} (rows ignored until fixed)",
+                table,
+                file,
+                int(group[ROW].iloc[0]),
+                "account_id",
+                guess,
+            )
+        )
     return out
 
 
@@ -152,9 +196,18 @@ def _duplicate_rows(df: pd.DataFrame, table: str, file: str, key: Iterable[str])
     for idx in df.index[dup][:50]:
         desc = ", ".join(f"{c}={df.at[idx, c]}" for c in cols)
         acct = str(df.at[idx, "account_id"]) if "account_id" in df.columns else None
-        out.append(Finding("warning", "duplicate_row",
-                           f"duplicate row ({desc}): the first occurrence is used",
-                           table, file, int(df.at[idx, ROW]), None, acct))
+        out.append(
+            Finding(
+                "warning",
+                "duplicate_row",
+                f"duplicate row ({desc}): the first occurrence is used",
+                table,
+                file,
+                int(df.at[idx, ROW]),
+                None,
+                acct,
+            )
+        )
     return out
 
 
@@ -182,26 +235,40 @@ def _zero_users_with_activity(book: Book) -> list[Finding]:
             if col in usage.columns and pd.notna(row.get(col)) and row.get(col, 0) > 0:
                 evidence.append(f"{int(row[col])} {col.replace('_', ' ')}")
         if features is not None:
-            ev = features[(features["account_id"] == acct) & (features["month"] == month)]["events"].sum()
+            ev = features[(features["account_id"] == acct) & (features["month"] == month)][
+                "events"
+            ].sum()
             if ev > 0:
                 evidence.append(f"{int(ev)} feature events")
         if tickets is not None:
-            opened = tickets[(tickets["account_id"] == acct)
-                             & (tickets["opened_at"].dt.strftime("%Y-%m") == month)]
+            opened = tickets[
+                (tickets["account_id"] == acct)
+                & (tickets["opened_at"].dt.strftime("%Y-%m") == month)
+            ]
             if len(opened):
                 evidence.append(f"{len(opened)} tickets opened")
         if evidence:
-            out.append(Finding(
-                "block", "zero_users_with_activity",
-                f"0 active users in {month} but {', '.join(evidence)} that month: "
-                "probable account-ID mismatch between exports",
-                "usage", book.source("usage"), int(row[ROW]), "active_users", acct,
-            ))
+            out.append(
+                Finding(
+                    "block",
+                    "zero_users_with_activity",
+                    f"0 active users in {month} but {', '.join(evidence)} that month: "
+                    "probable account-ID mismatch between exports",
+                    "usage",
+                    book.source("usage"),
+                    int(row[ROW]),
+                    "active_users",
+                    acct,
+                )
+            )
     return out
 
 
 def _mrr_drops(book: Book, config: Config, as_of: date) -> list[Finding]:
-    """Billed revenue down more than the threshold quarter over quarter: ask before calling it churn."""
+    """Billed revenue down more than the threshold quarter over quarter.
+
+    Asked about before it is called churn: billing exports glitch more often than customers leave.
+    """
     inv = book.tables.get("invoices")
     if inv is None or inv.empty:
         return []
@@ -223,12 +290,20 @@ def _mrr_drops(book: Book, config: Config, as_of: date) -> list[Finding]:
             continue
         drop = (prev - cur) / prev * 100
         if drop > threshold:
-            out.append(Finding(
-                "warning", "mrr_drop",
-                f"billed revenue down {drop:.0f}% from {last_complete - 1} to {last_complete} "
-                f"({prev:,.0f} -> {cur:,.0f}): check for a billing-data error before presenting it as risk",
-                "invoices", book.source("invoices"), None, "amount", str(acct),
-            ))
+            out.append(
+                Finding(
+                    "warning",
+                    "mrr_drop",
+                    f"billed revenue down {drop:.0f}% from {last_complete - 1} to {last_complete} "
+                    f"({prev:,.0f} -> {cur:,.0f}): check for a billing-data error "
+                    "before presenting it as risk",
+                    "invoices",
+                    book.source("invoices"),
+                    None,
+                    "amount",
+                    str(acct),
+                )
+            )
     return out
 
 
@@ -241,10 +316,18 @@ def _drift(book: Book, config: Config) -> list[Finding]:
         counts = event_counts(book)
         for ev in expected_events:
             if counts.get(ev, 0) == 0:
-                out.append(Finding("warning", "event_drift",
-                                   f"expected event {ev!r} has no rows in the whole book: "
-                                   "probable event-name drift in the tracking plan",
-                                   "events", book.source("events"), None, "event"))
+                out.append(
+                    Finding(
+                        "warning",
+                        "event_drift",
+                        f"expected event {ev!r} has no rows in the whole book: "
+                        "probable event-name drift in the tracking plan",
+                        "events",
+                        book.source("events"),
+                        None,
+                        "event",
+                    )
+                )
     expected_features = [str(f) for f in config.get("validation.expected_features", []) or []]
     catalog = book.tables.get("feature_catalog")
     if not expected_features and catalog is not None:
@@ -254,14 +337,24 @@ def _drift(book: Book, config: Config) -> list[Finding]:
         seen = set(features.loc[features["events"].fillna(0) > 0, "feature"].dropna().astype(str))
         for feat in expected_features:
             if feat not in seen:
-                out.append(Finding("warning", "feature_drift",
-                                   f"expected feature {feat!r} has no events in the whole book: "
-                                   "probable event-name drift, or a feature nobody uses",
-                                   "features", book.source("features"), None, "feature"))
+                out.append(
+                    Finding(
+                        "warning",
+                        "feature_drift",
+                        f"expected feature {feat!r} has no events in the whole book: "
+                        "probable event-name drift, or a feature nobody uses",
+                        "features",
+                        book.source("features"),
+                        None,
+                        "feature",
+                    )
+                )
     return out
 
 
-def _holds_and_onboarding(df: pd.DataFrame, file: str, config: Config, as_of: date) -> list[Finding]:
+def _holds_and_onboarding(
+    df: pd.DataFrame, file: str, config: Config, as_of: date
+) -> list[Finding]:
     out = []
     window = int(config.get("onboarding_days", 60))
     cutoff = pd.Timestamp(as_of - timedelta(days=window))
@@ -270,14 +363,33 @@ def _holds_and_onboarding(df: pd.DataFrame, file: str, config: Config, as_of: da
         row = int(df.at[idx, ROW])
         hold = df.at[idx, "qbr_hold"] if "qbr_hold" in df.columns else pd.NA
         if hold is True or (not pd.isna(hold) and bool(hold)):
-            out.append(Finding("info", "held", "qbr_hold is set: nothing is generated for distribution",
-                               "accounts", file, row, "qbr_hold", acct))
+            out.append(
+                Finding(
+                    "info",
+                    "held",
+                    "qbr_hold is set: nothing is generated for distribution",
+                    "accounts",
+                    file,
+                    row,
+                    "qbr_hold",
+                    acct,
+                )
+            )
         since = df.at[idx, "customer_since"] if "customer_since" in df.columns else pd.NaT
         if not pd.isna(since) and pd.Timestamp(since) > cutoff:
             days = (pd.Timestamp(as_of) - pd.Timestamp(since)).days
-            out.append(Finding("info", "onboarding",
-                               f"customer for {days} days (< {window}): onboarding-stage variant",
-                               "accounts", file, row, "customer_since", acct))
+            out.append(
+                Finding(
+                    "info",
+                    "onboarding",
+                    f"customer for {days} days (< {window}): onboarding-stage variant",
+                    "accounts",
+                    file,
+                    row,
+                    "customer_since",
+                    acct,
+                )
+            )
     return out
 
 

@@ -61,6 +61,7 @@ CHART_TYPES = {
     "gauge": XL_CHART_TYPE.DOUGHNUT,
 }
 _GAUGE_HOLE = 58  # percent of the doughnut's diameter
+_EMU_PER_PT = 12700
 
 
 def set_alt_text(shape: Any, text: str) -> None:
@@ -104,7 +105,7 @@ def add_native_chart(
     if spec.kind == "gauge":
         _gauge(chart, spec, style, int(width), int(height))
     else:
-        _category_chart(chart, spec, style, int(width) / 12700, int(height) / 12700)
+        _category_chart(chart, spec, style, int(width) / _EMU_PER_PT, int(height) / _EMU_PER_PT)
     set_alt_text(frame, spec.alt_text)
     return frame
 
@@ -398,10 +399,11 @@ def _gauge(chart: Chart, spec: ChartSpec, style: ChartStyle, width: int, height:
     The data are (value, max - value, max); the first slice starts at 270 degrees (9 o'clock),
     so value and remainder fill the top half and the third slice, without fill or line, the
     bottom half. The score sits in the hole as the chart title (overlaid, manually placed), so
-    the chart stays one shape. The circle is fitted into the frame, so the dial uses the upper
-    half of its circle: give a gauge a frame about as tall as half its width plus the number,
-    or accept white space below. Editing the value in the workbook means editing the
-    remainder too (Excel's usual gauge trick); the number in the title is static text.
+    the chart stays one shape. Chart layouts are fractions of the frame, so the whole circle
+    must fit in it: the dial is the top half of a circle as tall as the frame, and the frame's
+    lower half stays empty (a frame about as wide as it is tall wastes least). Editing the
+    value in the workbook means editing the remainder too (Excel's usual gauge trick), and the
+    number in the title is static text. Where that matters, use the PNG gauge or a ScoreBlock.
     """
     pal, fonts = style.palette, style.fonts
     value = gauge_value(spec)
@@ -432,7 +434,7 @@ def _gauge(chart: Chart, spec: ChartSpec, style: ChartStyle, width: int, height:
 
     # The score as an overlaid title, its baseline just above the circle's centre.
     number = format_label(value, spec) if value is not None else "no data"
-    size_pt = min(fonts.title_size * 3.2, side / 12700 * 0.2)
+    size_pt = min(fonts.title_size * 3.2, side / _EMU_PER_PT * 0.2)
     size_pt = max(size_pt, fonts.label_size)
     chart.has_title = True
     title = chart.chart_title
@@ -440,8 +442,8 @@ def _gauge(chart: Chart, spec: ChartSpec, style: ChartStyle, width: int, height:
     tf.text = number
     run = tf.paragraphs[0].runs[0]
     _font(run.font, size_pt, pal.text if value is not None else pal.subtle_text, bold=True)
-    est_w = len(number) * size_pt * 0.62 * 12700  # EMU; digits are ~0.6 em wide
-    est_h = size_pt * 1.25 * 12700
+    est_w = len(number) * size_pt * 0.62 * _EMU_PER_PT  # digits are ~0.6 em wide
+    est_h = size_pt * 1.25 * _EMU_PER_PT
     centre_y = y * height + side / 2
     title_el = chart._chartSpace.chart.find(qn("c:title"))
     _manual_layout(

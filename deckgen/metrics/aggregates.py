@@ -323,12 +323,21 @@ class Aggregates:
     ) -> tuple[float | None, ...]:
         """An account's values for months `first`..`last` (None off the grid, after as-of, or
         NaN)."""
-        out: list[float | None] = []
         lo, hi = self.grid.col(first), self.grid.col(min(last, self.grid.now))
         row = mat[pos, max(lo, 0) : max(hi + 1, 0)].tolist()
-        out = [None] * max(0, -lo) + [None if v != v else v for v in row]
+        out: list[float | None] = [None] * max(0, -lo)
+        out += [None if v != v else v for v in row]
         out += [None] * ((last - first + 1) - len(out))
         return tuple(out[: last - first + 1])
+
+    def q_series(self, mat: np.ndarray, pos: int, first: int, last: int) -> list[float | None]:
+        """An account's values for quarters `first`..`last` (None off the grid or NaN)."""
+        lo, hi = self.grid.qcol(first), self.grid.qcol(last)
+        row = mat[pos, max(lo, 0) : max(hi + 1, 0)].tolist()
+        out: list[float | None] = [None] * max(0, -lo)
+        out += [None if v != v else v for v in row]
+        out += [None] * ((last - first + 1) - len(out))
+        return out[: last - first + 1]
 
     def m_value(self, mat: np.ndarray, pos: int, month: int) -> float | None:
         c = self.grid.col(month)

@@ -21,12 +21,13 @@ from typing import Any
 from deckgen.book.gates import Gate
 from deckgen.book.load import Book
 from deckgen.config import Config
+from deckgen.errors import ConfigError
 from deckgen.metrics.aggregates import Aggregates
 from deckgen.metrics.benchmarks import Cohorts, PeerRecord, benchmark_values
 from deckgen.metrics.frames import BookData, prepare
 from deckgen.metrics.health import compute_health, health_score
 from deckgen.metrics.inputs import HealthInputs, all_health_inputs
-from deckgen.metrics.periods import period_warning, review_period
+from deckgen.metrics.periods import format_quarter, parse_quarter, period_warning, review_period
 from deckgen.metrics.results import (
     AccountFacts,
     AccountMetrics,
@@ -85,8 +86,14 @@ def compute_metrics(
 ) -> list[AccountMetrics]:
     """Metrics for every account of `book` (or those in `account_ids`), in the accounts' order.
 
-    Benchmarks always compare against the whole book. `quarter` overrides the review quarter.
+    Benchmarks always compare against the whole book. `quarter` overrides the review quarter
+    (ConfigError when it is not a quarter like "2026Q3").
     """
+    if quarter is not None:
+        try:
+            quarter = format_quarter(*parse_quarter(quarter))
+        except ValueError as exc:
+            raise ConfigError(f"--quarter: {exc}") from None
     data = prepare(book, config)
     gates = gates or {}
     wanted = None if account_ids is None else {str(a) for a in account_ids}

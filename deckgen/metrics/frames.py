@@ -72,8 +72,11 @@ def _is_blank(value: Any) -> bool:
 
 def blank_ids(series: pd.Series) -> np.ndarray:
     """True where an id cell is missing or blank."""
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-    return text.isin(list(_BLANK)).to_numpy(dtype=bool)
+    return _by_unique(series, _is_blank, bool)
+
+
+def _strip(value: Any) -> str:
+    return "" if value is None else str(value).strip()
 
 
 def _by_unique(series: pd.Series, fn: Any, dtype: Any) -> np.ndarray:
@@ -134,16 +137,6 @@ def lower(values: np.ndarray) -> np.ndarray:
     return _by_unique(pd.Series(values, dtype=object), _lower, object)
 
 
-def contains(values: np.ndarray, keyword: str) -> np.ndarray:
-    """Rows whose text contains `keyword`, case-insensitively."""
-    kw = keyword.lower()
-    return _by_unique(
-        pd.Series(values, dtype=object),
-        lambda v: isinstance(v, str) and kw in v.lower(),
-        bool,
-    )
-
-
 # ---------------------------------------------------------------- per-account tables
 
 
@@ -182,7 +175,7 @@ class Grouped:
         if key and len(df):
             dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
             df = df.loc[~dup]
-        df = df.assign(account_id=df["account_id"].astype(object).astype(str).str.strip())
+        df = df.assign(account_id=_by_unique(df["account_id"], _strip, object))
         sort_cols = ["account_id", *[c for c in PER_ACCOUNT_TABLES[name] if c in df.columns]]
         if ROW in df.columns:
             sort_cols.append(ROW)
@@ -280,7 +273,7 @@ def account_rows(df: pd.DataFrame) -> tuple[list[dict[str, Any]], set[str]]:
         if c.name != "account_id"
     }
     blank = blank_ids(df["account_id"]) if n else np.zeros(0, dtype=bool)
-    ids = df["account_id"].astype(object).where(df["account_id"].notna(), "").astype(str)
+    ids = pd.Series(_by_unique(df["account_id"], _strip, object), dtype=object)
     rows_col = df[ROW].tolist() if ROW in df.columns else [None] * n
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -353,14 +346,18 @@ def build_catalog(
             names_cfg.append(str(entry).strip())
     if names_cfg:
         return Catalog({"*": frozenset(names_cfg)}, "config")
-    used = features.cols["events"] > 0
-    feats = pd.Series(features.cols["feature"][used], dtype=object).astype(str).str.strip()
-    accts = pd.Series(features.ids[used], dtype=object)
-    pts = accts.map(lambda a: product_of.get(a) or "")
-    by["*"] = set(feats[feats != ""])
-    for pt, group in feats.groupby(pts.to_numpy()):
-        if pt:
-            by[str(pt)] = set(group[group != ""])
+    used = np.flatnonzero(features.cols["events"] > 0)
+    f_codes, f_names = pd.factorize(pd.Series(features.cols["feature"][used], dtype=object))
+    a_codes, a_ids = pd.factorize(pd.Series(features.ids[used], dtype=object))
+    pt_of_acct = [product_of.get(str(a)) or "" for a in a_ids]
+    names = [str(f).strip() for f in f_names]
+    pairs = np.unique(a_codes.astype(np.int64) * max(1, len(names)) + f_codes)
+    by["*"] = {n for n in names if n}
+    for pair in pairs.tolist():
+        a_code, f_code = divmod(int(pair), max(1, len(names)))
+        pt, name = pt_of_acct[a_code], names[f_code]
+        if pt and name:
+            by.setdefault(pt, set()).add(name)
     return Catalog({k: frozenset(v) for k, v in by.items()}, "observed")
 
 

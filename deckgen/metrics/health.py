@@ -220,9 +220,12 @@ def velocity(change: float | None, config: Config) -> str | None:
 
 def volume_trend(inp: HealthInputs, config: Config) -> str | None:
     """Ticket volume trend (see the module docstring); None without a tickets table."""
+    return _volume_trend(inp, HealthParams.of(config))
+
+
+def _volume_trend(inp: HealthInputs, p: HealthParams) -> str | None:
     if not inp.tickets_present:
         return None
-    p = HealthParams.of(config)
     now, before = inp.tickets_30d, inp.tickets_prev_30d
     if now - before >= p.spike_min and (before == 0 or (now - before) / before * 100 > p.spike_pct):
         return "spike"
@@ -266,8 +269,7 @@ def engaged_stakeholders(inp: HealthInputs) -> int | None:
 # ---------------------------------------------------------------- parts and flags
 
 
-def _parts(inp: HealthInputs, config: Config) -> dict[str, dict[str, float | None]]:
-    p = HealthParams.of(config)
+def _parts(inp: HealthInputs, p: HealthParams) -> dict[str, dict[str, float | None]]:
     util = _clean(inp.seat_utilisation_pct)
     breadth = _clean(inp.feature_breadth_pct)
     dau_mau = _clean(inp.dau_mau)
@@ -280,7 +282,7 @@ def _parts(inp: HealthInputs, config: Config) -> dict[str, dict[str, float | Non
     tp = _clean(inp.touchpoints_completed_pct)
     attendance = _clean(inp.exec_attendance_pct)
     goals = inp.goals_on_track / inp.goals_total * 100.0 if inp.goals_total > 0 else None
-    trend = volume_trend(inp, config)
+    trend = _volume_trend(inp, p)
     t_csat = _clean(inp.ticket_csat)
     stakeholders = engaged_stakeholders(inp)
     return {
@@ -328,7 +330,10 @@ def _fmt(x: float) -> str:
 
 def red_flags(inp: HealthInputs, config: Config) -> dict[str, tuple[str, ...]]:
     """Human-readable red flags per dimension (thresholds from `health.red_flags` and friends)."""
-    p = HealthParams.of(config)
+    return _red_flags(inp, HealthParams.of(config))
+
+
+def _red_flags(inp: HealthInputs, p: HealthParams) -> dict[str, tuple[str, ...]]:
     flags: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
     util = _clean(inp.seat_utilisation_pct)
     if util is not None and util < p.flag_seats:
@@ -424,8 +429,8 @@ def _combine(scores: Mapping[str, float | None], eff: Mapping[str, float]) -> in
 def dimensions(inp: HealthInputs, config: Config) -> dict[str, Dimension]:
     """The five dimensions with their parts, scores and effective weights."""
     p = HealthParams.of(config)
-    parts = _parts(inp, config)
-    flags = red_flags(inp, config)
+    parts = _parts(inp, p)
+    flags = _red_flags(inp, p)
     scores, eff = _dimension_scores(parts, p)
     out: dict[str, Dimension] = {}
     for d in DIMENSIONS:
@@ -449,7 +454,8 @@ def score_of(dims: Mapping[str, Dimension]) -> int | None:
 
 def health_score(inp: HealthInputs, config: Config) -> int | None:
     """Just the 0-100 score (used for the 30-days-ago velocity)."""
-    scores, eff = _dimension_scores(_parts(inp, config), HealthParams.of(config))
+    p = HealthParams.of(config)
+    scores, eff = _dimension_scores(_parts(inp, p), p)
     return _combine(scores, eff)
 
 

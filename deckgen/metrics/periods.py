@@ -37,6 +37,7 @@ def format_quarter(year: int, q: int) -> str:
     return f"{year}Q{q}"
 
 
+@lru_cache(maxsize=4096)
 def quarter_index(text: str) -> int:
     """`"2026Q3"` -> 2026 * 4 + 2."""
     y, q = parse_quarter(text)
@@ -86,6 +87,7 @@ def month_index(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
+@lru_cache(maxsize=4096)
 def month_text(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 

@@ -1,4 +1,4 @@
-"""The CS Ops program view over a book (domain rules §9): engagement rate, health mix, ARR at risk."""
+"""The CS Ops program view of a book: QBR engagement rate, health mix, ARR at risk."""
 
 from __future__ import annotations
 

@@ -83,11 +83,11 @@ def usage_summary(
     end_month: int | None,
 ) -> UsageSummary:
     """The usage block of one account (see the module docstring)."""
-    q_idx = [quarter_index(q) for q in period.previous_quarters]
-    per_quarter = tuple(agg.q_value(agg.users_q_mean, pos, qi) for qi in q_idx)
     review = quarter_index(period.quarter)
-    cur = agg.q_value(agg.users_q_mean, pos, review)
-    prev = agg.q_value(agg.users_q_mean, pos, review - 1)
+    first = quarter_index(period.previous_quarters[0])
+    means = agg.q_series(agg.users_q_mean, pos, min(first, review - 1), review)
+    per_quarter = tuple(means[-len(period.previous_quarters) :])
+    cur, prev = means[-1], means[-2]
     qoq = (cur - prev) / prev * 100.0 if cur is not None and prev else None
     last = end_month if end_month is not None else agg.grid.now
     month_idx = list(range(last - MONTHS_SHOWN + 1, last + 1))

@@ -15,7 +15,7 @@ from datetime import date
 
 from deckgen.config import Config
 from deckgen.metrics.periods import add_months
-from deckgen.metrics.results import AccountFacts, Band
+from deckgen.metrics.results import AccountFacts, AccountMetrics, Band
 from deckgen.metrics.settings import setting
 
 
@@ -55,10 +55,16 @@ def is_ebr(arr: float | None, band: Band | None, config: Config) -> bool:
     return bool(over or band == "red")
 
 
-def next_qbr(facts: AccountFacts, cadence: int) -> date | None:
-    """The next review date: `next_qbr_date`, else `last_qbr_date` + `cadence` months, else None."""
+def next_qbr(facts: AccountFacts, cadence: int | None = None) -> date | None:
+    """The next review date: `next_qbr_date`, else `last_qbr_date` + `cadence` months (pass
+    `cadence_months(tier, config)`; see `next_qbr_for`), else None."""
     if facts.next_qbr_date is not None:
         return facts.next_qbr_date
-    if facts.last_qbr_date is not None:
+    if facts.last_qbr_date is not None and cadence is not None:
         return add_months(facts.last_qbr_date, cadence)
     return None
+
+
+def next_qbr_for(metrics: AccountMetrics, config: Config) -> date | None:
+    """`next_qbr` of an account's metrics, with its tier's configured cadence."""
+    return next_qbr(metrics.facts, cadence_months(metrics.tier, config))

@@ -74,24 +74,40 @@ def build_deck(
 ) -> Deck:
     spec = load_spec(kind, spec_dir)
     f = formatter_for(m, config)
-    ctx = DeckContext(m, f, config, charts if charts is not None else charts_for(m, config),
-                      spec.audience, kind, content_dir)
+    ctx = DeckContext(
+        m,
+        f,
+        config,
+        charts if charts is not None else charts_for(m, config),
+        spec.audience,
+        kind,
+        content_dir,
+    )
     slides = []
     for s in spec.slides:
         blocks: list[Block] = []
-        for name in s.blocks:
+        split = None
+        for i, name in enumerate(s.blocks):
+            if s.split is not None and i == s.split:
+                split = len(blocks)
             blocks += REGISTRY[name](ctx)
+        if s.split is not None and split is None:
+            split = len(blocks)
         block_tuple = tuple(blocks)
         placeholders = _placeholders(block_tuple)
         notes = ctx.text(s.notes) if s.notes else ""
         if placeholders:
             notes += "\n\nPlaceholders to fill on this slide:\n" + "\n".join(
-                f"- {ph.marker}" for ph in placeholders)
+                f"- {ph.marker}" for ph in placeholders
+            )
         subtitle = None
         if s.layout == "title":
             subtitle = f"{m.name} · {f.quarter(m.period.quarter)}"
-        slides.append(Slide(s.key, s.layout, s.title, block_tuple, subtitle, notes.strip(),
-                            placeholders))
+        slides.append(
+            Slide(
+                s.key, s.layout, s.title, block_tuple, subtitle, notes.strip(), placeholders, split
+            )
+        )
     title = f"{m.name} — {spec.title} {f.quarter(m.period.quarter)}"
     return Deck(
         kind=kind,
@@ -99,7 +115,7 @@ def build_deck(
         account_name=m.name,
         title=title,
         author=m.facts.csm_name or "Customer Success",
-        quarter=m.period.quarter,
+        quarter=f.quarter(m.period.quarter),
         slides=tuple(slides),
         subject=f"{spec.title} for {m.name}",
         keywords=("QBR", m.tier, kind, m.period.quarter),

@@ -25,7 +25,9 @@ def users_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
     cats = tuple(f.quarter(q) for q in u.quarters)
     series = [Series("Active users", tuple(values), "primary")]
     if u.licensed_seats:
-        series.append(Series("Licensed seats", tuple(float(u.licensed_seats) for _ in cats), "reference"))
+        series.append(
+            Series("Licensed seats", tuple(float(u.licensed_seats) for _ in cats), "reference")
+        )
     known = [(c, v) for c, v in zip(cats, values, strict=False) if v is not None]
     first, last = known[0], known[-1]
     if len(known) >= 2 and first[1]:
@@ -33,15 +35,20 @@ def users_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
         trend = f"{'up' if change >= 0 else 'down'} {f.number(abs(change))}% since {first[0]}"
     else:
         trend = f"{f.number(last[1])} in {last[0]}"
-    util = f", {f.pct(u.seat_utilisation_pct)} of licensed seats active" if u.seat_utilisation_pct is not None else ""
+    util = (
+        f", {f.pct(u.seat_utilisation_pct)} of licensed seats active"
+        if u.seat_utilisation_pct is not None
+        else ""
+    )
     so_what = f"Active users {trend}{util}."
     alt = "Average monthly active users by quarter: " + ", ".join(
         f"{c} {f.number(v)}" for c, v in known
     )
     if u.licensed_seats:
         alt += f"; licensed seats {f.number(u.licensed_seats)}."
-    return ChartSpec("users", "line", cats, tuple(series), "users", "Quarter", "Active users",
-                     so_what, alt)
+    return ChartSpec(
+        "users", "line", cats, tuple(series), "users", "Quarter", "Active users", so_what, alt
+    )
 
 
 def feature_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
@@ -52,13 +59,23 @@ def feature_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
     vals = tuple(float(n) for _, n in u.top_features)
     coverage = ""
     if u.features_used is not None and u.features_available:
-        coverage = f"{u.features_used} of {u.features_available} features in use ({f.pct(u.feature_breadth_pct)}); "
+        breadth = f.pct(u.feature_breadth_pct)
+        coverage = f"{u.features_used} of {u.features_available} features in use ({breadth}); "
     so_what = f"{coverage}{cats[0]} leads with {f.number(vals[0])} events this quarter."
     alt = "Top features by events this quarter: " + ", ".join(
         f"{c} {f.number(v)}" for c, v in zip(cats, vals, strict=False)
     )
-    return ChartSpec("features", "barh", cats, (Series("Events", vals),), "events",
-                     "Events in the quarter", "", so_what, alt)
+    return ChartSpec(
+        "features",
+        "barh",
+        cats,
+        (Series("Events", vals),),
+        "events",
+        "Events in the quarter",
+        "",
+        so_what,
+        alt,
+    )
 
 
 def health_chart(m: AccountMetrics, f: Formatter, green: float, yellow: float) -> ChartSpec | None:
@@ -76,11 +93,25 @@ def health_chart(m: AccountMetrics, f: Formatter, green: float, yellow: float) -
         change = f", {f.delta(h.trend.change)} pts in 30 days"
     so_what = f"{head}{change}; weakest dimension: {weakest.name} ({f.number(weakest.score)})."
     missing = f" No data: {', '.join(h.missing)}." if h.missing else ""
-    alt = "Health by dimension (0–100): " + ", ".join(
-        f"{c} {f.number(v)}" for c, v in zip(cats, vals, strict=False)
-    ) + "." + missing
-    return ChartSpec("health", "barh", cats, (Series("Score", vals),), "points",
-                     "Score (0–100)", "", so_what, alt, point_status=status, y_max=100)
+    alt = (
+        "Health by dimension (0–100): "
+        + ", ".join(f"{c} {f.number(v)}" for c, v in zip(cats, vals, strict=False))
+        + "."
+        + missing
+    )
+    return ChartSpec(
+        "health",
+        "barh",
+        cats,
+        (Series("Score", vals),),
+        "points",
+        "Score (0–100)",
+        "",
+        so_what,
+        alt,
+        point_status=status,
+        y_max=100,
+    )
 
 
 def value_by_category_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
@@ -91,13 +122,26 @@ def value_by_category_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None
     vals = tuple(float(v) for _, v in cats_vals)
     cur = m.facts.currency
     top = max(range(len(vals)), key=lambda i: vals[i])
-    so_what = (f"{f.money(m.value.quarterly_value, cur)} of value in {f.quarter(m.value.quarter)}; "
-               f"{cats[top].lower()} contributes most ({f.money(vals[top], cur)}).")
+    so_what = (
+        f"{f.money(m.value.quarterly_value, cur)} of value in {f.quarter(m.value.quarter)}; "
+        f"{cats[top].lower()} contributes most ({f.money(vals[top], cur)})."
+    )
     alt = f"Value by category in {f.quarter(m.value.quarter)}: " + ", ".join(
         f"{c} {f.money(v, cur)}" for c, v in zip(cats, vals, strict=False)
     )
-    return ChartSpec("value_by_category", "bar", cats, (Series("Value", vals),), cur,
-                     "Category", f"Value ({cur})", so_what, alt, value_format="money", currency=cur)
+    return ChartSpec(
+        "value_by_category",
+        "bar",
+        cats,
+        (Series("Value", vals),),
+        cur,
+        "Category",
+        f"Value ({cur})",
+        so_what,
+        alt,
+        value_format="money",
+        currency=cur,
+    )
 
 
 def value_trend_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
@@ -111,14 +155,27 @@ def value_trend_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
     roi = f" (ROI {f.pct(m.value.roi_pct)})" if m.value.roi_pct is not None else ""
     so_what = f"{f.money(known[-1][1], cur)} of value in {known[-1][0]}{roi}."
     if len(known) >= 2:
-        so_what = (f"Quarterly value moved from {f.money(known[0][1], cur)} in {known[0][0]} to "
-                   f"{f.money(known[-1][1], cur)} in {known[-1][0]}{roi}.")
+        so_what = (
+            f"Quarterly value moved from {f.money(known[0][1], cur)} in {known[0][0]} to "
+            f"{f.money(known[-1][1], cur)} in {known[-1][0]}{roi}."
+        )
     gaps = [c for c, v in zip(cats, vals, strict=False) if v is None]
     alt = "Value delivered by quarter: " + ", ".join(f"{c} {f.money(v, cur)}" for c, v in known)
     if gaps:
         alt += f"; no data for {', '.join(gaps)}"
-    return ChartSpec("value_trend", "bar", cats, (Series("Value", vals),), cur, "Quarter",
-                     f"Value ({cur})", so_what, alt + ".", value_format="money", currency=cur)
+    return ChartSpec(
+        "value_trend",
+        "bar",
+        cats,
+        (Series("Value", vals),),
+        cur,
+        "Quarter",
+        f"Value ({cur})",
+        so_what,
+        alt + ".",
+        value_format="money",
+        currency=cur,
+    )
 
 
 def support_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
@@ -127,8 +184,12 @@ def support_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
         return None
     cats = tuple(month for month, _ in s.tickets_by_month)
     vals = tuple(float(n) for _, n in s.tickets_by_month)
-    trend = {"declining": "declining", "flat": "steady", "rising": "rising",
-             "spike": "spiking"}.get(s.volume_trend or "", "")
+    trend = {
+        "declining": "declining",
+        "flat": "steady",
+        "rising": "rising",
+        "spike": "spiking",
+    }.get(s.volume_trend or "", "")
     res = ""
     if s.median_resolution_hours is not None:
         res = f"; median resolution {f.number(s.median_resolution_hours, 1)} h"
@@ -136,8 +197,17 @@ def support_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
     alt = "Tickets opened per month: " + ", ".join(
         f"{c} {f.number(v)}" for c, v in zip(cats, vals, strict=False)
     )
-    return ChartSpec("support", "bar", cats, (Series("Tickets", vals),), "tickets", "Month",
-                     "Tickets opened", so_what, alt + ".")
+    return ChartSpec(
+        "support",
+        "bar",
+        cats,
+        (Series("Tickets", vals),),
+        "tickets",
+        "Month",
+        "Tickets opened",
+        so_what,
+        alt + ".",
+    )
 
 
 def benchmark_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
@@ -154,17 +224,33 @@ def benchmark_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
     if lead.in_top_quartile:
         so_what = f"{lead.label}: you are already in the top quartile of {lead.cohort_size} peers."
     else:
-        so_what = (f"{lead.label}: top performers reach {f.pct(lead.top_quartile)}; "
-                   f"you are at {f.pct(lead.customer)}.")
+        so_what = (
+            f"{lead.label}: top performers reach {f.pct(lead.top_quartile)}; "
+            f"you are at {f.pct(lead.customer)}."
+        )
     alt = "; ".join(
         f"{b.label}: you {f.pct(b.customer)}, peer median {f.pct(b.peer_median)}, "
-        f"top quartile {f.pct(b.top_quartile)}" for b in shown
+        f"top quartile {f.pct(b.top_quartile)}"
+        for b in shown
     )
-    return ChartSpec("benchmark", "bar", cats, series, "%", "", "Percent", so_what, alt + ".",
-                     value_format="pct", y_max=100)
+    return ChartSpec(
+        "benchmark",
+        "bar",
+        cats,
+        series,
+        "%",
+        "",
+        "Percent",
+        so_what,
+        alt + ".",
+        value_format="pct",
+        y_max=100,
+    )
 
 
-def account_charts(m: AccountMetrics, f: Formatter, green: float, yellow: float) -> dict[str, ChartSpec]:
+def account_charts(
+    m: AccountMetrics, f: Formatter, green: float, yellow: float
+) -> dict[str, ChartSpec]:
     """Every chart an account's outputs may use, keyed by id; missing data -> absent key."""
     specs = {
         "users": users_chart(m, f),

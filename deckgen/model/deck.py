@@ -7,7 +7,7 @@ already formatted for the account's locale and currency, so renderers only place
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 Status = Literal["green", "yellow", "red", "grey"]
 PLACEHOLDER_OPEN = "[[CSM: "
@@ -142,7 +142,7 @@ class ScoreBlock:
     kind: Literal["score"] = "score"
 
 
-Block = Union[KpiBlock, ChartBlock, TableBlock, TextBlock, ScoreBlock]
+Block = KpiBlock | ChartBlock | TableBlock | TextBlock | ScoreBlock
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,8 @@ class Slide:
     subtitle: str | None = None
     notes: str = ""
     placeholders: tuple[Placeholder, ...] = ()
+    split: int | None = None
+    """On two-column layouts, how many blocks go in the left column (default: half)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class SlideSpec:
     title: str
     blocks: tuple[str, ...]
     notes: str | None
+    split: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,16 @@ def load_spec(kind: str, spec_dir: Path | None = None) -> DeckSpec:
         key = str(s.get("key") or f"slide{i}")
         layout = str(s.get("layout", "content"))
         if layout not in LAYOUTS:
-            problems.append(f"slide {i} ({key}): unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
-        blocks = tuple(str(b) for b in s.get("blocks") or [])
+            problems.append(
+                f"slide {i} ({key}): unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}"
+            )
+        split = None
+        if "left" in s or "right" in s:
+            left = [str(b) for b in s.get("left") or []]
+            split = len(left)
+            blocks = tuple(left + [str(b) for b in s.get("right") or []])
+        else:
+            blocks = tuple(str(b) for b in s.get("blocks") or [])
         for b in blocks:
             if b not in REGISTRY:
                 problems.append(f"slide {i} ({key}): unknown block {b!r}")
@@ -72,11 +81,19 @@ def load_spec(kind: str, spec_dir: Path | None = None) -> DeckSpec:
             problems.append(f"slide {i} ({key}): notes template {notes!r} not found under content/")
         if "title" not in s:
             problems.append(f"slide {i} ({key}): missing title")
-        slides.append(SlideSpec(key, layout, str(s.get("title", "")), blocks,
-                                str(notes) if notes else None))
+        slides.append(
+            SlideSpec(
+                key, layout, str(s.get("title", "")), blocks, str(notes) if notes else None, split
+            )
+        )
     if not slides:
         problems.append("no slides")
     if problems:
         raise ConfigError(f"{path.name}: " + "; ".join(problems))
-    return DeckSpec(str(raw.get("kind", kind)), str(raw.get("audience", "vp")),
-                    str(raw.get("title", "")), tuple(slides), str(path))
+    return DeckSpec(
+        str(raw.get("kind", kind)),
+        str(raw.get("audience", "vp")),
+        str(raw.get("title", "")),
+        tuple(slides),
+        str(path),
+    )

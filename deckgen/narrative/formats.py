@@ -24,17 +24,19 @@ class Formatter:
         try:
             if compact and abs(value) >= 10_000:
                 return format_compact_currency(value, cur, locale=self.locale, fraction_digits=1)
-            return format_currency(round(value), cur, locale=self.locale,
-                                   format="¤#,##0", currency_digits=False)
-        except Exception:  # noqa: BLE001 - unknown currency code: show the code, never crash
+            return format_currency(
+                round(value), cur, locale=self.locale, format="¤#,##0", currency_digits=False
+            )
+        except Exception:
             return f"{cur} {format_decimal(round(value), locale=self.locale)}"
 
     def number(self, value: float | None, digits: int = 0) -> str:
         if value is None:
             return DASH
         fmt = "#,##0" if digits == 0 else "#,##0." + "0" * digits
-        return format_decimal(round(value, digits) if digits else round(value), format=fmt,
-                              locale=self.locale)
+        return format_decimal(
+            round(value, digits) if digits else round(value), format=fmt, locale=self.locale
+        )
 
     def smart(self, value: float | None) -> str:
         """Whole numbers without decimals, others with one: 76 not 76.0, 68.8 stays."""
@@ -74,7 +76,7 @@ class Formatter:
         return format_date(value, format="medium", locale=self.locale)
 
     def quarter(self, q: str) -> str:
-        """"2026Q3" -> "Q3 2026"."""
+        """ "2026Q3" -> "Q3 2026"."""
         if len(q) == 6 and q[4] == "Q":
             return f"{q[4:]} {q[:4]}"
         return q

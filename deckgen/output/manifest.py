@@ -21,8 +21,21 @@ if TYPE_CHECKING:
     from deckgen.pipeline import Prepared
     from deckgen.selection import Selection
 
-CSV_COLUMNS = ("account_id", "name", "tier", "qbr_date", "status", "reasons", "health_score",
-               "health_band", "roi_pct", "placeholders", "files", "input_hash", "deckgen_version")
+CSV_COLUMNS = (
+    "account_id",
+    "name",
+    "tier",
+    "qbr_date",
+    "status",
+    "reasons",
+    "health_score",
+    "health_band",
+    "roi_pct",
+    "placeholders",
+    "files",
+    "input_hash",
+    "deckgen_version",
+)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,12 +76,17 @@ _PRIORITY = {"error": 0, "review": 1, "blocked": 2, "rendered": 3, "held": 4}
 def priority_key(r: dict[str, Any]) -> tuple[Any, ...]:
     """Red first, then soonest renewal: where CS Ops should look first."""
     band_rank = {"red": 0, "yellow": 1, "green": 2}.get(r.get("health_band") or "", 3)
-    return (_PRIORITY.get(r.get("status", ""), 5), band_rank, r.get("renewal_date") or "9999",
-            r.get("name") or "")
+    return (
+        _PRIORITY.get(r.get("status", ""), 5),
+        band_rank,
+        r.get("renewal_date") or "9999",
+        r.get("name") or "",
+    )
 
 
-def write_outputs(prepared: Prepared, selection: Selection, options: BatchOptions,
-                  records: list[dict[str, Any]]) -> tuple[Path, Path]:
+def write_outputs(
+    prepared: Prepared, selection: Selection, options: BatchOptions, records: list[dict[str, Any]]
+) -> tuple[Path, Path]:
     from deckgen.metrics.program import program_view
     from deckgen.narrative.env import html_env
     from deckgen.narrative.formats import Formatter
@@ -79,8 +97,11 @@ def write_outputs(prepared: Prepared, selection: Selection, options: BatchOption
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     view = program_view(prepared.metrics, prepared.config, prepared.as_of)
     selected_ids = {r["account_id"] for r in records}
-    week_view = program_view([m for m in prepared.metrics if m.account_id in selected_ids],
-                             prepared.config, prepared.as_of)
+    week_view = program_view(
+        [m for m in prepared.metrics if m.account_id in selected_ids],
+        prepared.config,
+        prepared.as_of,
+    )
     manifest = {
         "deckgen_version": __version__,
         "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
@@ -101,11 +122,20 @@ def write_outputs(prepared: Prepared, selection: Selection, options: BatchOption
     }
     manifest_path = out_dir / "manifest.json"
     write_text(out_dir / "manifest.csv", manifest_csv(records))
-    f = Formatter(str(prepared.config.get("locale", "en_US")),
-                  str(prepared.config.get("currency", "USD")))
-    html = html_env().get_template("batch/index.html.j2").render(
-        manifest=manifest, records=sorted(records, key=priority_key), f=f, view=week_view,
-        book_view=view, counts=counts,
+    f = Formatter(
+        str(prepared.config.get("locale", "en_US")), str(prepared.config.get("currency", "USD"))
+    )
+    html = (
+        html_env()
+        .get_template("batch/index.html.j2")
+        .render(
+            manifest=manifest,
+            records=sorted(records, key=priority_key),
+            f=f,
+            view=week_view,
+            book_view=view,
+            counts=counts,
+        )
     )
     index_path = out_dir / "index.html"
     write_text(index_path, html)

@@ -324,8 +324,25 @@ def _progress(g: GoalRow, f: Formatter) -> str:
     return f"Now {f.number(g.actual, 1 if g.actual % 1 else 0)}{_unit(g.unit)}"
 
 
+def _first(lines: list[tuple[Run, ...]], n: int) -> list[tuple[Run, ...]]:
+    """At most `n` lines in template order, never dropping a placeholder line: a template's
+    `[[CSM: …]]` is a deliberate prompt, while data-driven lines are nice-to-have."""
+    flagged = sum(1 for line in lines if any(r.placeholder for r in line))
+    room = max(n - flagged, 0)
+    kept: list[tuple[Run, ...]] = []
+    for line in lines:
+        if any(r.placeholder for r in line):
+            kept.append(line)
+        elif room:
+            kept.append(line)
+            room -= 1
+    return kept
+
+
 @dataclass
 class _Ctx:
+    """What every builder needs: the metrics, the deck's formatter, config and template folder."""
+
     m: AccountMetrics
     f: Formatter
     config: Config
@@ -339,10 +356,6 @@ class _Ctx:
         """Render a template; each non-empty line becomes runs (markers become placeholders)."""
         text = render_text(template, self.content_dir, m=self.m, f=self.f, **extra)
         return [runs_from_text(line.strip()) for line in text.splitlines() if line.strip()]
-
-    def qbr_date(self) -> str | Placeholder:
-        d = self.m.period.qbr_date
-        return self.f.date(d) if d else missing("review date (accounts.next_qbr_date)")
 
 
 # ====================================================================== shared sections
@@ -622,7 +635,7 @@ def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | Non
 
     # -- objectives, questions, talking points
     objectives = Bullets(tuple(c.lines("documents/briefing_objectives.j2")))
-    questions = [r for r in c.lines("documents/briefing_questions.j2")][:5]
+    questions = _first(c.lines("documents/briefing_questions.j2"), 5)
     q_table = Table(
         ("They may ask", "Your answer"),
         tuple((Cell("".join(x.text for x in q)), _cell(ph("your answer"))) for q in questions),
@@ -784,25 +797,26 @@ def build_preread(m: AccountMetrics, config: Config, *, content_dir: Path | None
                 _cell(f"{_label(h.band)} band"),
             )
         )
-    if s.median_resolution_hours is not None or s.ticket_csat is not None:
+    if s.median_resolution_hours is not None:
+        context = "median time to resolve a ticket"
+        if s.ticket_csat is not None:
+            context += f"; satisfaction {f.number(s.ticket_csat, 1)} / 5"
         rows.append(
             (
                 _cell("Support", bold=True),
-                _cell(
-                    f"{f.number(s.median_resolution_hours, 1)} h"
-                    if s.median_resolution_hours is not None
-                    else DASH,
-                    align="right",
-                ),
+                _cell(f"{f.number(s.median_resolution_hours, 1)} h", align="right"),
                 _cell(f"ticket volume {s.volume_trend}" if s.volume_trend else DASH),
-                _cell(
-                    "median resolution time"
-                    + (
-                        f"; satisfaction {f.number(s.ticket_csat, 1)} / 5"
-                        if s.ticket_csat is not None
-                        else ""
-                    )
-                ),
+                _cell(context),
+            )
+        )
+    elif s.volume_trend is not None:
+        # No ticket resolved in the review quarter: show what is open now instead.
+        rows.append(
+            (
+                _cell("Support", bold=True),
+                _cell(f"{f.number(s.open_tickets)} open", align="right"),
+                _cell(f"ticket volume {s.volume_trend}"),
+                _cell("tickets open today"),
             )
         )
     metrics = Table(
@@ -814,7 +828,7 @@ def build_preread(m: AccountMetrics, config: Config, *, content_dir: Path | None
         if v.quarterly_value is not None
         else [_r(missing(f"value data for {f.quarter(v.quarter)}"))]
     )
-    questions = c.lines("documents/preread_questions.j2")[:5]
+    questions = _first(c.lines("documents/preread_questions.j2"), 5)
     who = m.facts.csm_name or "your Customer Success Manager"
     contact = ", ".join(x for x in (who, m.facts.csm_email) if x)
     sections = (
@@ -1086,8 +1100,11 @@ def write_docx(
             if isinstance(b, Para):
                 w.paragraph(_pieces(b.runs), kind=b.style)
             elif isinstance(b, Bullets):
-                for item in b.items:
-                    w.paragraph(_pieces(item), bullet=True)
+                # Short lists stay together on one page (talking points, questions).
+                together = len(b.items) <= 8
+                for i, item in enumerate(b.items):
+                    last = i == len(b.items) - 1
+                    w.paragraph(_pieces(item), bullet=True, keep_with_next=together and not last)
             elif isinstance(b, Subheading):
                 w.heading(b.text, 2)
             elif isinstance(b, Flag):
@@ -1110,6 +1127,7 @@ def write_docx(
         keywords=doc.keywords,
         category=f"QBR {doc.kind}",
         created=datetime.combine(doc.created, time(0, 0), tzinfo=timezone.utc),
+        language=locale.replace("_", "-"),
     )
     w.save(path)
 

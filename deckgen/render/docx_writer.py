@@ -176,12 +176,12 @@ def _shade(cell: Any, fill: str) -> None:
     tc_pr.append(shd)
 
 
-def _side_borders(cell: Any, colour: str) -> None:
-    """Left/right borders in the fill colour: renderers otherwise leave a hairline gap between
+def _fill_borders(cell: Any, colour: str) -> None:
+    """Borders in the fill colour: renderers otherwise leave hairline gaps and notches between
     shaded header cells."""
     tc_pr = cell._tc.get_or_add_tcPr()
     borders = OxmlElement("w:tcBorders")
-    for edge in ("left", "right"):
+    for edge in ("top", "left", "bottom", "right"):
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "single")
         el.set(qn("w:sz"), "4")
@@ -424,7 +424,7 @@ class DocxWriter:
             p.alignment = _ALIGN[spec.align]
             if head:
                 _shade(cell, t.primary)
-                _side_borders(cell, t.primary)
+                _fill_borders(cell, t.primary)
                 self._runs(p, spec.pieces, bold=True, colour="#FFFFFF", size=small)
                 return
             if spec.status in t.status:
@@ -491,6 +491,7 @@ class DocxWriter:
         keywords: Sequence[str],
         category: str,
         created: datetime,
+        language: str = "en-US",
     ) -> None:
         """Core properties: never the library's defaults ("python-docx", 2013, its comment)."""
         cp = self.doc.core_properties
@@ -504,10 +505,36 @@ class DocxWriter:
         cp.revision = 1
         cp.created = created
         cp.modified = created
-        cp.language = ""
+        cp.language = language
+        self._scrub_package()
+
+    def _scrub_package(self) -> None:
+        """Drop what the library's template says about itself: a "Microsoft Macintosh Word"
+        app.xml with stale counts, and a thumbnail of an empty page that file browsers show."""
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        from deckgen import __version__
+
+        pkg = self.doc.part.package
+        for r_id, rel in list(pkg.rels.items()):
+            if rel.reltype == RT.THUMBNAIL:
+                pkg.rels.pop(r_id)
+            elif rel.reltype == RT.EXTENDED_PROPERTIES and not rel.is_external:
+                rel.target_part._blob = (  # a generic Part: its bytes are the XML
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    'extended-properties"><Application>deckgen</Application>'
+                    f"<AppVersion>{_app_version(__version__)}</AppVersion></Properties>"
+                ).encode()
 
     def save(self, path: Path) -> None:
         self.doc.save(str(path))
+
+
+def _app_version(version: str) -> str:
+    """Office wants "XX.YYYY" in AppVersion; "0.1.0" becomes "00.0100"."""
+    nums = [int(x) for x in re.findall(r"\d+", version)[:3]] + [0, 0, 0]
+    return f"{nums[0]:02d}.{nums[1]:02d}{nums[2]:02d}"
 
 
 def _small_paragraph(p: Any, size_pt: float) -> None:

@@ -31,7 +31,7 @@ from deckgen.metrics.results import AccountMetrics
 from deckgen.model.deck import ChartSpec
 from deckgen.narrative.env import html_env, render_text, text_env
 from deckgen.narrative.formats import Formatter
-from deckgen.render.email_content import EmailChart, email_view, product_modules
+from deckgen.render.email_content import EmailChart, email_view, link, product_modules
 from deckgen.render.email_message import (
     EmailImage,
     address,
@@ -70,6 +70,10 @@ PREHEADER_TEMPLATE = f"{TEMPLATE_DIR}/preheader.j2"
 CHART_WIDTH_PX = 536
 CHART_HEIGHT_PX = 180
 CSS_PX_PER_IN = 96.0
+# The chart ids `deckgen.model.charts.account_charts` can return (email.charts picks from them).
+CHART_IDS = frozenset(
+    {"users", "features", "health", "value_by_category", "value_trend", "support", "benchmark"}
+)
 
 
 @dataclass(frozen=True)
@@ -188,10 +192,10 @@ def to_message(
             reply_to = address(m.facts.csm_name, csm)
     unsubscribe, one_click = list_unsubscribe(
         str(config.get("email.list_unsubscribe.mailto", "") or ""),
-        _link(str(config.get("email.list_unsubscribe.url", "") or ""), m.account_id),
+        link(str(config.get("email.list_unsubscribe.url", "") or ""), m.account_id),
         m.account_id,
     )
-    has_link = bool(_link(str(config.get("email.links.unsubscribe", "") or ""), m.account_id))
+    has_link = bool(link(str(config.get("email.links.unsubscribe", "") or ""), m.account_id))
     if unsubscribe is None and not has_link:
         raise ConfigError(
             "email: set email.links.unsubscribe or email.list_unsubscribe: a bulk email needs a "
@@ -278,7 +282,8 @@ def render_email_files(
 
 
 def inline_css(html: str) -> str:
-    """Inline the <style> rules; keep @media (dark mode, small screens) and `keep` blocks.
+    """Inline the <style> rules; `<style data-css-inline="keep">` blocks stay as they are
+    (dark-mode and small-screen @media rules cannot be inlined).
 
     Remote stylesheets are never loaded: a template must not make the renderer fetch URLs.
     """
@@ -294,7 +299,9 @@ def inline_css(html: str) -> str:
 def _inliner() -> Any:
     import css_inline
 
-    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True, minify_css=True)
+    # The template's `data-css-inline="keep"` block carries the @media rules; keep_at_rules
+    # would copy them a second time.
+    return css_inline.CSSInliner(load_remote_stylesheets=False, minify_css=True)
 
 
 @lru_cache(maxsize=1)
@@ -308,12 +315,6 @@ def _formatter(m: AccountMetrics, config: Config) -> Formatter:
     from deckgen.model.build import formatter_for
 
     return formatter_for(m, config)
-
-
-def _link(template: str, account_id: str) -> str | None:
-    from deckgen.render.email_content import link
-
-    return link(template, account_id)
 
 
 def _sender_address(config: Config) -> str:
@@ -381,6 +382,12 @@ def _email_specs(m: AccountMetrics, config: Config) -> list[ChartSpec]:
     from deckgen.model.build import charts_for
 
     wanted = [str(c) for c in (config.get("email.charts", []) or [])]
+    unknown = sorted(set(wanted) - CHART_IDS)
+    if unknown:
+        raise ConfigError(
+            f"email.charts: unknown chart(s) {', '.join(unknown)}; known: "
+            f"{', '.join(sorted(CHART_IDS))}"
+        )
     specs = charts_for(m, config)
     return [specs[c] for c in wanted if c in specs]
 

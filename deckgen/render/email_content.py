@@ -5,8 +5,9 @@ customer reader; it computes no new metric. Every sentence quotes a number the m
 a section whose data is missing is left empty here so the template can say so plainly or leave it
 out: a tech-touch customer gets no call to correct a made-up figure.
 
-Internal material never reaches the customer: health dimensions, risk flags, churn signals and
-roadmap dates for items not shipped stay in the decks and briefings.
+Internal material never reaches the customer: health dimensions, red flags, relationship and
+commercial signals (champion changes, renewal, billing) and dates of roadmap items not yet
+shipped stay in the decks and briefings. Usage signals are reworded as recommendations.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def impact_tiles(m: AccountMetrics, f: Formatter) -> tuple[tuple[Tile, ...], tup
         and it.quantity is not None
     ]
     if hours:
-        tiles.append(Tile("Time saved", f"{f.number(sum(hours))} h", f"in {q}"))
+        tiles.append(Tile("Time saved", f"{_amount(f, sum(hours), None)} h", f"in {q}"))
     if v.quarterly_value is not None:
         tiles.append(
             Tile("Value delivered", f.money(v.quarterly_value, m.facts.currency), f"in {q}")
@@ -351,9 +352,20 @@ def positives(
                 f"resolved in a median of {f.number(hours, 1)} hours in {q}.",
             )
         )
+    known = [(q_, v) for q_, v in m.value.trend if v is not None]
+    if len(known) >= 2 and known[-1][0] == m.value.quarter and known[-1][1] > known[-2][1] > 0:
+        (pq, prev), (_, cur) = known[-2], known[-1]
+        found.append(
+            (
+                "value",
+                f"The value you get from the product grew from "
+                f"{f.money(prev, m.facts.currency)} in {f.quarter(pq)} to "
+                f"{f.money(cur, m.facts.currency)} in {q}.",
+            )
+        )
     if m.health.band == "green" and m.health.score is not None:
         found.append(
-            ("score", f"Your engagement score of {m.health.score}/100 is in our top band.")
+            ("score", f"Your engagement score is {m.health.score}/100, in the healthy range.")
         )
     fresh = [text for topic, text in found if topic not in avoid]
     repeat = [text for topic, text in found if topic in avoid]

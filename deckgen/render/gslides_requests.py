@@ -22,19 +22,20 @@ The call sequence for one deck (`phase` in brackets; the executor skips phases w
    resumed, replaced or kept, never duplicated.
 2. [create] `drive.files.copy` of the template presentation, or `drive.files.create` converting
    the .pptx template on upload; tagged `deckgen_stage=in_progress`.
-3. [images] per chart: `drive.files.create` (PNG upload) + `drive.permissions.create` (anyone
-   with the link, reader): Slides fetches images by URL and rejects private Drive files.
-4. [inspect] `slides.presentations.get` of the copy: revision, page size, layouts (resolved to
+3. [inspect] `slides.presentations.get` of the copy: revision, page size, layouts (resolved to
    layout and placeholder ids by `template_facts`) and the template's own slides.
+4. [images] per chart: `drive.files.create` (PNG upload) + `drive.permissions.create` (anyone
+   with the link, reader): Slides fetches images by URL and rejects private Drive files.
 5. [content] ONE `presentations.batchUpdate`: createSlide per slide (deterministic ids, layout
    placeholders mapped to our ids), text, tables, KPI tiles, images, placeholder styling, then
    deletion of the template's slides. Atomic, guarded by `requiredRevisionId`.
 6. [unshare] per chart: `drive.permissions.delete` then `drive.files.delete`, right away: the
    images were copied into the presentation at insertion time.
-7. [read_notes] `slides.presentations.get` of the slides' `speakerNotesObjectId`s. They are not
-   knowable before the slides exist (the API documents reading them back), so notes need...
-8. [notes] a second, small batchUpdate of `insertText` into each notes shape.
-9. [finish] `drive.files.update`: final name, `deckgen_stage=complete`.
+7. [notes] `slides.presentations.get` of the new slides' `speakerNotesObjectId`s, then a second,
+   small batchUpdate of `insertText` into each notes shape. The ids do not exist until the
+   slides do and the API documents reading them back (inserting into the returned id creates the
+   shape), so notes cannot ride in the first batch without guessing undocumented ids.
+8. [finish] `drive.files.update`: final name, `deckgen_stage=complete`.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from deckgen.model.deck import (
     Kpi,
     KpiBlock,
     Paragraph,
+    Run,
     ScoreBlock,
     Slide,
     Status,
@@ -231,12 +233,14 @@ class GslidesSettings:
         auth = text("auth") or "auto"
         if auth not in ("auto", "oauth", "service_account", "adc"):
             problems.append(
-                f"gslides.auth: expected auto, oauth, service_account or adc, got {auth!r}")
+                f"gslides.auth: expected auto, oauth, service_account or adc, got {auth!r}"
+            )
         rate = RateLimits(
             slides_writes_per_minute=number("rate_limit", "slides_writes_per_minute", 50, 1, 60),
             slides_reads_per_minute=number("rate_limit", "slides_reads_per_minute", 240, 1, 300),
-            drive_requests_per_minute=number("rate_limit", "drive_requests_per_minute", 120, 1,
-                                             12000),
+            drive_requests_per_minute=number(
+                "rate_limit", "drive_requests_per_minute", 120, 1, 12000
+            ),
             burst=int(number("rate_limit", "burst", 5, 1, 60)),
         )
         retry = RetrySettings(
@@ -268,7 +272,8 @@ class GslidesSettings:
         )
         if problems:
             raise ConfigError(
-                f"{len(problems)} problem(s) in gslides settings:\n  - " + "\n  - ".join(problems))
+                f"{len(problems)} problem(s) in gslides settings:\n  - " + "\n  - ".join(problems)
+            )
         return settings
 
 
@@ -355,8 +360,11 @@ class Plan:
                 }
                 for key, img in self.charts.items()
             }
-            | ({"template": {"file": self.template, "mimeType": PPTX_MIME}}
-               if not self.template.startswith("slides:") else {}),
+            | (
+                {"template": {"file": self.template, "mimeType": PPTX_MIME}}
+                if not self.template.startswith("slides:")
+                else {}
+            ),
             "calls": self.calls,
         }
 
@@ -371,11 +379,10 @@ def deck_key(deck: Deck) -> str:
     Hex only, so it can sit inside a Drive query string without any escaping.
     """
     raw = "\x1f".join((deck.account_id, deck.kind, deck.quarter))
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def deck_input_hash(deck: Deck, settings: GslidesSettings, style: ChartStyle,
-                    template: str) -> str:
+def deck_input_hash(deck: Deck, settings: GslidesSettings, style: ChartStyle, template: str) -> str:
     """What the deck was made from: a re-run with the same hash has nothing new to publish."""
     style_data = dataclasses.asdict(style)
     style_data.pop("source", None)
@@ -388,7 +395,7 @@ def deck_input_hash(deck: Deck, settings: GslidesSettings, style: ChartStyle,
         "layouts": dict(sorted(settings.layouts.items())),
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def valid_object_id(object_id: str) -> bool:
@@ -424,84 +431,150 @@ def build_plan(
     if settings.folder_id:
         file_body["parents"] = [settings.folder_id]
     if settings.template_id:
-        calls.append({
-            "id": "create", "phase": "create", "method": "drive.files.copy",
-            "params": {"fileId": settings.template_id, "fields": FILE_FIELDS, **drive_common},
-            "body": file_body,
-        })
+        calls.append(
+            {
+                "id": "create",
+                "phase": "create",
+                "method": "drive.files.copy",
+                "params": {"fileId": settings.template_id, "fields": FILE_FIELDS, **drive_common},
+                "body": file_body,
+            }
+        )
     else:
-        calls.append({
-            "id": "create", "phase": "create", "method": "drive.files.create",
-            "params": {"fields": FILE_FIELDS, **drive_common},
-            "body": {**file_body, "mimeType": DECK_MIME},
-            "media": "template",
-        })
-    for media in builder.charts:
-        calls.append({
-            "id": f"upload:{media}", "phase": "images", "method": "drive.files.create",
-            "params": {"fields": "id,webContentLink", **drive_common},
-            "body": {
-                "name": f"deckgen-tmp-{key[:12]}-{media}.png",
-                "mimeType": PNG_MIME,
-                "appProperties": {"deckgen_key": key, "deckgen_role": "chart_image",
-                                  "deckgen_media": media},
-                **({"parents": [settings.folder_id]} if settings.folder_id else {}),
-            },
-            "media": media,
-        })
-        calls.append({
-            "id": f"share:{media}", "phase": "images", "method": "drive.permissions.create",
-            "params": {"fileId": {"$ref": [f"upload:{media}", "id"]}, "fields": "id",
-                       "sendNotificationEmail": False, **drive_common},
-            "body": {"type": "anyone", "role": "reader", "allowFileDiscovery": False},
-        })
+        calls.append(
+            {
+                "id": "create",
+                "phase": "create",
+                "method": "drive.files.create",
+                "params": {"fields": FILE_FIELDS, **drive_common},
+                "body": {**file_body, "mimeType": DECK_MIME},
+                "media": "template",
+            }
+        )
     deck_id = {"$ref": ["create", "id"]}
-    calls.append({
-        "id": "inspect", "phase": "inspect", "method": "slides.presentations.get",
-        "params": {"presentationId": deck_id, "fields": INSPECT_FIELDS},
-        "derive": "template",
-    })
-    content_requests.append({
-        "$each": ["template", "template_slide_ids"],
-        "do": {"deleteObject": {"objectId": {"$item": []}}},
-    })
-    calls.append({
-        "id": "content", "phase": "content", "method": "slides.presentations.batchUpdate",
-        "params": {"presentationId": deck_id},
-        "body": {"requests": content_requests,
-                 "writeControl": {"requiredRevisionId": {"$ref": ["template", "revision_id"]}}},
-    })
+    calls.append(
+        {
+            "id": "inspect",
+            "phase": "inspect",
+            "method": "slides.presentations.get",
+            "params": {"presentationId": deck_id, "fields": INSPECT_FIELDS},
+            "derive": "template",
+        }
+    )
     for media in builder.charts:
-        calls.append({
-            "id": f"unshare:{media}", "phase": "unshare", "method": "drive.permissions.delete",
-            "params": {"fileId": {"$ref": [f"upload:{media}", "id"]},
-                       "permissionId": {"$ref": [f"share:{media}", "id"]}, **drive_common},
-        })
+        calls.append(
+            {
+                "id": f"upload:{media}",
+                "phase": "images",
+                "method": "drive.files.create",
+                "params": {"fields": "id,webContentLink", **drive_common},
+                "body": {
+                    "name": f"deckgen-tmp-{key[:12]}-{media}.png",
+                    "mimeType": PNG_MIME,
+                    "appProperties": {
+                        "deckgen_key": key,
+                        "deckgen_role": "chart_image",
+                        "deckgen_media": media,
+                    },
+                    **({"parents": [settings.folder_id]} if settings.folder_id else {}),
+                },
+                "media": media,
+            }
+        )
+        calls.append(
+            {
+                "id": f"share:{media}",
+                "phase": "images",
+                "method": "drive.permissions.create",
+                "params": {
+                    "fileId": {"$ref": [f"upload:{media}", "id"]},
+                    "fields": "id",
+                    "sendNotificationEmail": False,
+                    **drive_common,
+                },
+                "body": {"type": "anyone", "role": "reader", "allowFileDiscovery": False},
+            }
+        )
+    content_requests.append(
+        {
+            "$each": ["template", "template_slide_ids"],
+            "do": {"deleteObject": {"objectId": {"$item": []}}},
+        }
+    )
+    calls.append(
+        {
+            "id": "content",
+            "phase": "content",
+            "method": "slides.presentations.batchUpdate",
+            "params": {"presentationId": deck_id},
+            "body": {
+                "requests": content_requests,
+                "writeControl": {"requiredRevisionId": {"$ref": ["template", "revision_id"]}},
+            },
+        }
+    )
+    for media in builder.charts:
+        calls.append(
+            {
+                "id": f"unshare:{media}",
+                "phase": "unshare",
+                "method": "drive.permissions.delete",
+                "params": {
+                    "fileId": {"$ref": [f"upload:{media}", "id"]},
+                    "permissionId": {"$ref": [f"share:{media}", "id"]},
+                    **drive_common,
+                },
+            }
+        )
         calls.append(delete_file_call({"$ref": [f"upload:{media}", "id"]}, f"delete:{media}"))
     notes = builder.notes_requests()
     if notes:
-        calls.append({
-            "id": "read_notes", "phase": "notes", "method": "slides.presentations.get",
-            "params": {"presentationId": deck_id, "fields": NOTES_FIELDS},
-            "derive": "notes",
-        })
-        calls.append({
-            "id": "notes", "phase": "notes", "method": "slides.presentations.batchUpdate",
-            "params": {"presentationId": deck_id},
-            "body": {"requests": notes,
-                     "writeControl": {"requiredRevisionId": {"$ref": ["notes_state",
-                                                                      "revision_id"]}}},
-        })
-    calls.append({
-        "id": "finish", "phase": "finish", "method": "drive.files.update",
-        "params": {"fileId": deck_id, "fields": FILE_FIELDS, **drive_common},
-        "body": {"name": title, "appProperties": {"deckgen_stage": "complete"}},
-    })
+        calls.append(
+            {
+                "id": "read_notes",
+                "phase": "notes",
+                "method": "slides.presentations.get",
+                "params": {"presentationId": deck_id, "fields": NOTES_FIELDS},
+                "derive": "notes",
+            }
+        )
+        calls.append(
+            {
+                "id": "notes",
+                "phase": "notes",
+                "method": "slides.presentations.batchUpdate",
+                "params": {"presentationId": deck_id},
+                "body": {
+                    "requests": notes,
+                    "writeControl": {
+                        "requiredRevisionId": {"$ref": ["notes_state", "revision_id"]}
+                    },
+                },
+            }
+        )
+    calls.append(
+        {
+            "id": "finish",
+            "phase": "finish",
+            "method": "drive.files.update",
+            "params": {"fileId": deck_id, "fields": FILE_FIELDS, **drive_common},
+            "body": {"name": title, "appProperties": {"deckgen_stage": "complete"}},
+        }
+    )
     return Plan(
-        deck_key=key, input_hash=ihash, title=title, account_id=deck.account_id,
-        kind=deck.kind, quarter=deck.quarter, calls=calls, charts=builder.charts,
-        template=template, slides=builder.slide_count, placeholders=builder.placeholders,
-        adjustments=builder.adjustments, object_prefix=builder.prefix,
+        deck_key=key,
+        input_hash=ihash,
+        title=title,
+        account_id=deck.account_id,
+        kind=deck.kind,
+        quarter=deck.quarter,
+        calls=calls,
+        charts=builder.charts,
+        template=template,
+        slides=builder.slide_count,
+        placeholders=builder.placeholders,
+        adjustments=builder.adjustments,
+        object_prefix=builder.prefix,
     )
 
 
@@ -529,21 +602,33 @@ def find_call(key: str, settings: GslidesSettings, page_token: str | None = None
 
 
 def delete_file_call(file_id: Any, call_id: str = "delete") -> Json:
-    return {"id": call_id, "phase": "unshare", "method": "drive.files.delete",
-            "params": {"fileId": file_id, "supportsAllDrives": True}}
+    return {
+        "id": call_id,
+        "phase": "unshare",
+        "method": "drive.files.delete",
+        "params": {"fileId": file_id, "supportsAllDrives": True},
+    }
 
 
 def trash_call(file_id: str, call_id: str = "trash") -> Json:
     """Move to trash (recoverable for 30 days): for superseded decks a CSM may have edited, and
     where a Shared Drive role may trash but not permanently delete."""
-    return {"id": call_id, "phase": "cleanup", "method": "drive.files.update",
-            "params": {"fileId": file_id, "fields": "id", "supportsAllDrives": True},
-            "body": {"trashed": True}}
+    return {
+        "id": call_id,
+        "phase": "cleanup",
+        "method": "drive.files.update",
+        "params": {"fileId": file_id, "fields": "id", "supportsAllDrives": True},
+        "body": {"trashed": True},
+    }
 
 
 def revision_call(presentation_id: str) -> Json:
-    return {"id": "revision", "phase": "verify", "method": "slides.presentations.get",
-            "params": {"presentationId": presentation_id, "fields": "revisionId"}}
+    return {
+        "id": "revision",
+        "phase": "verify",
+        "method": "slides.presentations.get",
+        "params": {"presentationId": presentation_id, "fields": "revisionId"},
+    }
 
 
 def _fit_property(key: str, value: str) -> str:
@@ -566,7 +651,7 @@ def _app_properties(deck: Deck, key: str, input_hash: str, stage: str) -> dict[s
         "deckgen_stage": stage,
         "deckgen_version": str(PLAN_VERSION),
     }
-    return {k: _fit_property(k, v) for k, v in props.items()}
+    return {k: _fit_property(k, _clean(v)) for k, v in props.items()}
 
 
 # --------------------------------------------------------------------------- references
@@ -582,8 +667,14 @@ def lookup(results: Mapping[str, Any], path: Sequence[Any], where: str = "") -> 
             if not isinstance(node, list):
                 node = None
             else:
-                node = next((x for x in node if isinstance(x, Mapping)
-                             and all(x.get(k) == v for k, v in part.items())), None)
+                node = next(
+                    (
+                        x
+                        for x in node
+                        if isinstance(x, Mapping) and all(x.get(k) == v for k, v in part.items())
+                    ),
+                    None,
+                )
         elif isinstance(part, int) and isinstance(node, list):
             node = node[part] if -len(node) <= part < len(node) else None
         elif isinstance(node, Mapping):
@@ -600,8 +691,7 @@ def _is_ref(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {"$ref"}
 
 
-def resolve(value: Any, results: Mapping[str, Any], where: str = "",
-            item: Any = None) -> Any:
+def resolve(value: Any, results: Mapping[str, Any], where: str = "", item: Any = None) -> Any:
     """Replace references with response values and expand `$each` entries of lists."""
     if isinstance(value, dict):
         if _is_ref(value):
@@ -652,7 +742,10 @@ def template_facts(
     info: list[tuple[str, set[str], dict[str, str]]] = []
     for lay in layouts:
         props = lay.get("layoutProperties") or {}
-        names = {str(props.get("name", "")).casefold(), str(props.get("displayName", "")).casefold()}
+        names = {
+            str(props.get("name", "")).casefold(),
+            str(props.get("displayName", "")).casefold(),
+        }
         names.discard("")
         placeholders: dict[str, str] = {}
         for el in lay.get("pageElements") or []:
@@ -661,8 +754,10 @@ def template_facts(
             if ptype and oid and ptype not in placeholders:
                 placeholders[ptype] = oid
         info.append((str(lay.get("objectId", "")), names, placeholders))
-        described.append(f"{props.get('displayName') or props.get('name') or lay.get('objectId')}"
-                         f" [{', '.join(sorted(placeholders)) or 'no placeholders'}]")
+        described.append(
+            f"{props.get('displayName') or props.get('name') or lay.get('objectId')}"
+            f" [{', '.join(sorted(placeholders)) or 'no placeholders'}]"
+        )
 
     def fits(role: str, ph: Mapping[str, str]) -> bool:
         has_title = any(t in ph for t in TITLE_TYPES)
@@ -701,14 +796,17 @@ def template_facts(
         layout_id, _, ph = pick
         title_ph = next((ph[t] for t in TITLE_TYPES if t in ph), None)
         if title_ph is None:
-            raise PublishError(f"gslides.layouts.{role}: layout {layout_id} has no title "
-                               f"placeholder. Layouts found: {'; '.join(described)}")
+            raise PublishError(
+                f"gslides.layouts.{role}: layout {layout_id} has no title "
+                f"placeholder. Layouts found: {'; '.join(described)}"
+            )
         entry = {"layout_id": layout_id, "title": title_ph}
         sub = next((ph[t] for t in SUBTITLE_TYPES if t in ph), None)
         if role == "title":
             if sub is None:
-                raise PublishError(f"gslides.layouts.title: layout {layout_id} has no subtitle "
-                                   f"or body placeholder")
+                raise PublishError(
+                    f"gslides.layouts.title: layout {layout_id} has no subtitle or body placeholder"
+                )
             entry["subtitle"] = sub
         chosen[role] = entry
     slide_ids = [str(s.get("objectId")) for s in inspect.get("slides") or [] if s.get("objectId")]
@@ -752,8 +850,11 @@ def fake_results(plan: Plan, *, template_slides: int = 2) -> dict[str, Any]:
     returns. Only ids change between these and real responses, never the request structure.
     """
     results: dict[str, Any] = {"find": {"files": []}}
-    results["create"] = {"id": "FAKE_presentation_id", "name": plan.title,
-                         "webViewLink": "https://docs.google.com/presentation/d/FAKE/edit"}
+    results["create"] = {
+        "id": "FAKE_presentation_id",
+        "name": plan.title,
+        "webViewLink": "https://docs.google.com/presentation/d/FAKE/edit",
+    }
     for media in plan.charts:
         results[f"upload:{media}"] = {
             "id": f"FAKE_file_{media}",
@@ -764,27 +865,53 @@ def fake_results(plan: Plan, *, template_slides: int = 2) -> dict[str, Any]:
         "revisionId": "FAKE_revision_1",
         "slides": [{"objectId": f"g_template_{i}"} for i in range(template_slides)],
         "layouts": [
-            {"objectId": "g_layout_title", "layoutProperties": {"name": "Title Slide"},
-             "pageElements": [{"objectId": "g_ph_ctitle", "shape": {"placeholder": {
-                 "type": "CENTERED_TITLE"}}},
-                 {"objectId": "g_ph_subtitle", "shape": {"placeholder": {"type": "SUBTITLE"}}}]},
-            {"objectId": "g_layout_section", "layoutProperties": {"name": "Section Header"},
-             "pageElements": [{"objectId": "g_ph_stitle", "shape": {"placeholder": {
-                 "type": "TITLE"}}}]},
-            {"objectId": "g_layout_only", "layoutProperties": {"name": "Title Only"},
-             "pageElements": [{"objectId": "g_ph_title", "shape": {"placeholder": {
-                 "type": "TITLE"}}}]},
+            {
+                "objectId": "g_layout_title",
+                "layoutProperties": {"name": "Title Slide"},
+                "pageElements": [
+                    {
+                        "objectId": "g_ph_ctitle",
+                        "shape": {"placeholder": {"type": "CENTERED_TITLE"}},
+                    },
+                    {"objectId": "g_ph_subtitle", "shape": {"placeholder": {"type": "SUBTITLE"}}},
+                ],
+            },
+            {
+                "objectId": "g_layout_section",
+                "layoutProperties": {"name": "Section Header"},
+                "pageElements": [
+                    {"objectId": "g_ph_stitle", "shape": {"placeholder": {"type": "TITLE"}}}
+                ],
+            },
+            {
+                "objectId": "g_layout_only",
+                "layoutProperties": {"name": "Title Only"},
+                "pageElements": [
+                    {"objectId": "g_ph_title", "shape": {"placeholder": {"type": "TITLE"}}}
+                ],
+            },
         ],
     }
     settings = GslidesSettings()
-    results["template"] = template_facts(results["inspect"], settings,
-                                         object_prefix=plan.object_prefix)
-    slide_ids = [r["createSlide"]["objectId"] for r in plan.call("content")["body"]["requests"]
-                 if "createSlide" in r]
+    results["template"] = template_facts(
+        results["inspect"], settings, object_prefix=plan.object_prefix
+    )
+    slide_ids = [
+        r["createSlide"]["objectId"]
+        for r in plan.call("content")["body"]["requests"]
+        if "createSlide" in r
+    ]
     results["read_notes"] = {
         "revisionId": "FAKE_revision_2",
-        "slides": [{"objectId": sid, "slideProperties": {"notesPage": {"notesProperties": {
-            "speakerNotesObjectId": f"{sid}:notes"}}}} for sid in slide_ids],
+        "slides": [
+            {
+                "objectId": sid,
+                "slideProperties": {
+                    "notesPage": {"notesProperties": {"speakerNotesObjectId": f"{sid}:notes"}}
+                },
+            }
+            for sid in slide_ids
+        ],
     }
     results["notes_state"] = notes_state(results["read_notes"], plan.object_prefix)
     return results
@@ -819,7 +946,7 @@ def u16(text: str) -> int:
 
 def _rgb(hex_colour: str) -> Json:
     h = hex_colour.lstrip("#")
-    r, g, b = (round(int(h[i:i + 2], 16) / 255, 4) for i in (0, 2, 4))
+    r, g, b = (round(int(h[i : i + 2], 16) / 255, 4) for i in (0, 2, 4))
     return {"red": r, "green": g, "blue": b}
 
 
@@ -828,8 +955,8 @@ def _colour(hex_colour: str) -> Json:
 
 
 def _mix(colour: str, other: str, t: float) -> str:
-    a = [int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
-    b = [int(other.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+    a = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    b = [int(other.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
     return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b, strict=True))
 
 
@@ -854,8 +981,13 @@ class Rect:
         return {
             "pageObjectId": page,
             "size": {"width": _emu_dim(self.w), "height": _emu_dim(self.h)},
-            "transform": {"scaleX": 1, "scaleY": 1, "translateX": round(self.x),
-                          "translateY": round(self.y), "unit": "EMU"},
+            "transform": {
+                "scaleX": 1,
+                "scaleY": 1,
+                "translateX": round(self.x),
+                "translateY": round(self.y),
+                "unit": "EMU",
+            },
         }
 
 
@@ -883,19 +1015,24 @@ class Para:
 
 
 _MARKER_RE = re.compile(
-    "(" + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN)) + r").*?"
-    + re.escape(PLACEHOLDER_CLOSE), re.DOTALL)
+    "("
+    + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN))
+    + r").*?"
+    + re.escape(PLACEHOLDER_CLOSE),
+    re.DOTALL,
+)
 
 
-def spans_of_text(text: str, *, bold: bool = False, colour: str | None = None,
-                  size: float | None = None) -> list[Span]:
+def spans_of_text(
+    text: str, *, bold: bool = False, colour: str | None = None, size: float | None = None
+) -> list[Span]:
     """Plain text split so any `[[CSM: ...]]` marker inside it is flagged like a placeholder."""
     text = _clean(text)
     out: list[Span] = []
     pos = 0
     for m in _MARKER_RE.finditer(text):
         if m.start() > pos:
-            out.append(Span(text[pos:m.start()], bold, False, colour, size))
+            out.append(Span(text[pos : m.start()], bold, False, colour, size))
         out.append(Span(m.group(0), True, True, None, size))
         pos = m.end()
     if pos < len(text):
@@ -954,18 +1091,29 @@ def text_requests(
     full = "".join(parts)
     if not full.strip():
         return []
-    reqs: list[Json] = [{"insertText": {"objectId": object_id, **loc, "insertionIndex": 0,
-                                        "text": full}}]
-    reqs.append({"updateTextStyle": {
-        "objectId": object_id, **loc, "textRange": {"type": "ALL"},
-        "style": {"fontSize": _pt(size), "foregroundColor": _colour(colour)},
-        "fields": "fontSize,foregroundColor"}})
+    reqs: list[Json] = [
+        {"insertText": {"objectId": object_id, **loc, "insertionIndex": 0, "text": full}}
+    ]
+    reqs.append(
+        {
+            "updateTextStyle": {
+                "objectId": object_id,
+                **loc,
+                "textRange": {"type": "ALL"},
+                "style": {"fontSize": _pt(size), "foregroundColor": _colour(colour)},
+                "fields": "fontSize,foregroundColor",
+            }
+        }
+    )
     ph = style.placeholder
     for start, end, span in styled:
         st: Json = {}
         if span.placeholder:
-            st = {"bold": True, "foregroundColor": _colour(ph.text),
-                  "backgroundColor": _colour(ph.fill)}
+            st = {
+                "bold": True,
+                "foregroundColor": _colour(ph.text),
+                "backgroundColor": _colour(ph.fill),
+            }
         else:
             if span.bold:
                 st["bold"] = True
@@ -974,22 +1122,48 @@ def text_requests(
         if span.size:
             st["fontSize"] = _pt(span.size)
         if st and end > start:
-            reqs.append({"updateTextStyle": {
-                "objectId": object_id, **loc,
-                "textRange": {"type": "FIXED_RANGE", "startIndex": start, "endIndex": end},
-                "style": st, "fields": ",".join(sorted(st))}})
+            reqs.append(
+                {
+                    "updateTextStyle": {
+                        "objectId": object_id,
+                        **loc,
+                        "textRange": {"type": "FIXED_RANGE", "startIndex": start, "endIndex": end},
+                        "style": st,
+                        "fields": ",".join(sorted(st)),
+                    }
+                }
+            )
     aligns = {p.align for _, _, p in para_ranges}
     if len(aligns) == 1 and None not in aligns:
-        reqs.append({"updateParagraphStyle": {
-            "objectId": object_id, **loc, "textRange": {"type": "ALL"},
-            "style": {"alignment": para_ranges[0][2].align}, "fields": "alignment"}})
+        reqs.append(
+            {
+                "updateParagraphStyle": {
+                    "objectId": object_id,
+                    **loc,
+                    "textRange": {"type": "ALL"},
+                    "style": {"alignment": para_ranges[0][2].align},
+                    "fields": "alignment",
+                }
+            }
+        )
     else:
         for start, end, para in para_ranges:
             if para.align and end > start:
-                reqs.append({"updateParagraphStyle": {
-                    "objectId": object_id, **loc,
-                    "textRange": {"type": "FIXED_RANGE", "startIndex": start, "endIndex": end},
-                    "style": {"alignment": para.align}, "fields": "alignment"}})
+                reqs.append(
+                    {
+                        "updateParagraphStyle": {
+                            "objectId": object_id,
+                            **loc,
+                            "textRange": {
+                                "type": "FIXED_RANGE",
+                                "startIndex": start,
+                                "endIndex": end,
+                            },
+                            "style": {"alignment": para.align},
+                            "fields": "alignment",
+                        }
+                    }
+                )
     groups: list[tuple[int, int]] = []
     for start, end, para in para_ranges:
         if not para.bullet or end <= start:
@@ -999,10 +1173,16 @@ def text_requests(
         else:
             groups.append((start, end))
     for start, end in reversed(groups):
-        reqs.append({"createParagraphBullets": {
-            "objectId": object_id, **loc,
-            "textRange": {"type": "FIXED_RANGE", "startIndex": start, "endIndex": end},
-            "bulletPreset": "BULLET_DISC_CIRCLE_SQUARE"}})
+        reqs.append(
+            {
+                "createParagraphBullets": {
+                    "objectId": object_id,
+                    **loc,
+                    "textRange": {"type": "FIXED_RANGE", "startIndex": start, "endIndex": end},
+                    "bulletPreset": "BULLET_DISC_CIRCLE_SQUARE",
+                }
+            }
+        )
     return reqs
 
 
@@ -1040,8 +1220,7 @@ class _Placed:
 class _Builder:
     """Walks the deck once, emitting the content batch's requests and the notes per slide."""
 
-    def __init__(self, deck: Deck, settings: GslidesSettings, style: ChartStyle,
-                 key: str) -> None:
+    def __init__(self, deck: Deck, settings: GslidesSettings, style: ChartStyle, key: str) -> None:
         self.deck = deck
         self.style = style
         self.prefix = "dg" + key[:10]
@@ -1100,37 +1279,60 @@ class _Builder:
         for sid, text in self.notes:
             if not text.strip():
                 continue
-            ref = {"$ref": ["read_notes", "slides", {"objectId": sid}, "slideProperties",
-                            "notesPage", "notesProperties", "speakerNotesObjectId"]}
+            ref = {
+                "$ref": [
+                    "read_notes",
+                    "slides",
+                    {"objectId": sid},
+                    "slideProperties",
+                    "notesPage",
+                    "notesProperties",
+                    "speakerNotesObjectId",
+                ]
+            }
             reqs.append({"insertText": {"objectId": ref, "insertionIndex": 0, "text": text}})
         return reqs
 
     def _create_slide(self, sid: str, role: str, with_subtitle: bool) -> tuple[str, str | None]:
         title_id = self.new_id(f"{sid}_t")
-        mappings: list[Json] = [{
-            "layoutPlaceholderObjectId": {"$ref": ["template", "layouts", role, "title"]},
-            "objectId": title_id}]
+        mappings: list[Json] = [
+            {
+                "layoutPlaceholderObjectId": {"$ref": ["template", "layouts", role, "title"]},
+                "objectId": title_id,
+            }
+        ]
         sub_id = None
         if with_subtitle:
             sub_id = self.new_id(f"{sid}_st")
-            mappings.append({
-                "layoutPlaceholderObjectId": {"$ref": ["template", "layouts", role, "subtitle"]},
-                "objectId": sub_id})
-        self.requests.append({"createSlide": {
-            "objectId": sid,
-            "insertionIndex": self.slide_count - 1,
-            "slideLayoutReference": {"layoutId": {"$ref": ["template", "layouts", role,
-                                                           "layout_id"]}},
-            "placeholderIdMappings": mappings,
-        }})
+            mappings.append(
+                {
+                    "layoutPlaceholderObjectId": {
+                        "$ref": ["template", "layouts", role, "subtitle"]
+                    },
+                    "objectId": sub_id,
+                }
+            )
+        self.requests.append(
+            {
+                "createSlide": {
+                    "objectId": sid,
+                    "insertionIndex": self.slide_count - 1,
+                    "slideLayoutReference": {
+                        "layoutId": {"$ref": ["template", "layouts", role, "layout_id"]}
+                    },
+                    "placeholderIdMappings": mappings,
+                }
+            }
+        )
         return title_id, sub_id
 
     def _title(self, title_id: str, text: str) -> None:
         text = _clean(text)
         if not text.strip():
             return
-        self.requests.append({"insertText": {"objectId": title_id, "insertionIndex": 0,
-                                             "text": text}})
+        self.requests.append(
+            {"insertText": {"objectId": title_id, "insertionIndex": 0, "text": text}}
+        )
 
     def slide(self, model: Slide) -> None:
         role = ROLE_OF_LAYOUT.get(model.layout, "content")
@@ -1144,14 +1346,18 @@ class _Builder:
         if role == "title" and sub_id:
             others = self._cover(sub_id, model)
             if others:
-                region = Rect(self.body().x, self.inch_y(4.6), self.body().w,
-                              self.h - self.inch_y(4.6) - self.inch_y(0.45))
+                region = Rect(
+                    self.body().x,
+                    self.inch_y(4.6),
+                    self.body().w,
+                    self.h - self.inch_y(4.6) - self.inch_y(0.45),
+                )
                 overflow += self._column(sid, "b", others, region)
         else:
             blocks = list(model.blocks)
             region = self.body()
             if model.subtitle and role != "title":
-                blocks.insert(0, TextBlock((Paragraph((Span_run(model.subtitle),)),)))
+                blocks.insert(0, TextBlock((Paragraph((Run(model.subtitle),)),)))
             if model.layout == "two_content" and len(blocks) > 1:
                 split = math.ceil(len(blocks) / 2)
                 gap = self.inch_x(0.45)
@@ -1168,8 +1374,11 @@ class _Builder:
         listed = [_clean(p.marker) for p in model.placeholders]
         missing = [m for m in markers if m not in listed and m not in notes]
         if missing:
-            notes += ("\n\n" if notes else "") + "Placeholders to fill on this slide:\n" + \
-                "\n".join(f"- {m}" for m in missing)
+            notes += (
+                ("\n\n" if notes else "")
+                + "Placeholders to fill on this slide:\n"
+                + "\n".join(f"- {m}" for m in missing)
+            )
         self.notes.append((sid, notes))
         for table, rows, size in overflow:
             self._continue_table(model, table, rows, size)
@@ -1189,16 +1398,21 @@ class _Builder:
                 others.append(block)
         self._collect(paras)
         if paras:
-            self.requests += text_requests(sub_id, paras, size=round(18 * self.f, 1),
-                                           colour=self.style.palette.subtle_text,
-                                           style=self.style)
+            self.requests += text_requests(
+                sub_id,
+                paras,
+                size=round(18 * self.f, 1),
+                colour=self.style.palette.subtle_text,
+                style=self.style,
+            )
         return others
 
     def _collect(self, paras: Sequence[Para]) -> None:
         self.markers += [s.text for p in paras for s in p.spans if s.placeholder]
 
-    def _continue_table(self, model: Slide, table: TableBlock, rows: tuple[int, ...],
-                        size: float) -> None:
+    def _continue_table(
+        self, model: Slide, table: TableBlock, rows: tuple[int, ...], size: float
+    ) -> None:
         part = 0
         first = self.slide_count
         while rows:
@@ -1214,17 +1428,20 @@ class _Builder:
             placed = _Placed(table, region, size, rows[:fit])
             self._emit(sid, "b0", placed)
             self.placeholders += [(self.slide_count, m) for m in dict.fromkeys(self.markers)]
-            self.notes.append((sid, f"Continuation of slide {first} "
-                                    f"({_one_line(_clean(model.title))[:80]})."))
+            self.notes.append(
+                (sid, f"Continuation of slide {first} ({_one_line(_clean(model.title))[:80]}).")
+            )
             self.adjustments.append(
                 f"slide {first} '{_one_line(_clean(model.title))[:60]}': table continued on "
-                f"slide {self.slide_count} ({fit} of {len(table.rows)} rows)")
+                f"slide {self.slide_count} ({fit} of {len(table.rows)} rows)"
+            )
             rows = rows[fit:]
 
     # ---------------------------------------------------------------- layout
 
-    def _column(self, sid: str, tag: str, blocks: Sequence[Block],
-                region: Rect) -> list[tuple[TableBlock, tuple[int, ...], float]]:
+    def _column(
+        self, sid: str, tag: str, blocks: Sequence[Block], region: Rect
+    ) -> list[tuple[TableBlock, tuple[int, ...], float]]:
         """Stack blocks top-down in `region`: fixed blocks take their height, charts share the
         rest; text shrinks to a floor and a long table continues on another slide."""
         if not blocks:
@@ -1236,10 +1453,14 @@ class _Builder:
         text_size = _TEXT_SIZES[0] * self.f
         for size in _TEXT_SIZES:
             text_size = size * self.f
-            fixed = sum(self._height(b, region.w, text_size) for b in blocks
-                        if not isinstance(b, (ChartBlock, TableBlock)))
-            tables = sum(self._height(b, region.w, text_size) for b in blocks
-                         if isinstance(b, TableBlock))
+            fixed = sum(
+                self._height(b, region.w, text_size)
+                for b in blocks
+                if not isinstance(b, (ChartBlock, TableBlock))
+            )
+            tables = sum(
+                self._height(b, region.w, text_size) for b in blocks if isinstance(b, TableBlock)
+            )
             if fixed + tables + n_charts * chart_min <= avail:
                 break
         overflow: list[tuple[TableBlock, tuple[int, ...], float]] = []
@@ -1261,10 +1482,14 @@ class _Builder:
             if fixed > avail:
                 self.adjustments.append(
                     f"slide {self.slide_count}: text may overflow its region at "
-                    f"{text_size:.0f} pt; shorten it or move a block")
+                    f"{text_size:.0f} pt; shorten it or move a block"
+                )
         if n_charts:
-            used = sum(self._height(b, region.w, text_size, table_rows.get(i))
-                       for i, b in enumerate(blocks) if not isinstance(b, ChartBlock))
+            used = sum(
+                self._height(b, region.w, text_size, table_rows.get(i))
+                for i, b in enumerate(blocks)
+                if not isinstance(b, ChartBlock)
+            )
             chart_h = max(chart_min, (avail - used) / n_charts)
             chart_h = min(chart_h, region.w * 0.62 + self.inch_y(0.5))
         else:
@@ -1276,14 +1501,16 @@ class _Builder:
             else:
                 h = self._height(b, region.w, text_size, table_rows.get(i))
             rect = Rect(region.x, y, region.w, h)
-            rows = table_rows.get(i) or (tuple(range(len(b.rows)))
-                                         if isinstance(b, TableBlock) else ())
+            rows = table_rows.get(i) or (
+                tuple(range(len(b.rows))) if isinstance(b, TableBlock) else ()
+            )
             self._emit(sid, f"{tag}{i}", _Placed(b, rect, text_size, rows))
             y += h + gap
         return overflow
 
-    def _height(self, b: Block, width: float, text_size: float,
-                rows: tuple[int, ...] | None = None) -> float:
+    def _height(
+        self, b: Block, width: float, text_size: float, rows: tuple[int, ...] | None = None
+    ) -> float:
         if isinstance(b, KpiBlock):
             per_row = self._kpis_per_row(b, width)
             n_rows = math.ceil(len(b.kpis) / per_row)
@@ -1323,13 +1550,17 @@ class _Builder:
         scale = width / sum(raw) if sum(raw) > width else 1.0
         return [max(_MIN_COL_EMU, w * scale) for w in raw]
 
-    def _table_height(self, b: TableBlock, rows: Sequence[int], width: float,
-                      size: float) -> float:
+    def _table_height(self, b: TableBlock, rows: Sequence[int], width: float, size: float) -> float:
         widths = self._col_widths(b, width)
 
         def row_h(texts: Sequence[str]) -> float:
-            lines = max((estimate_lines(t, w / EMU_PER_PT - 10, size)
-                         for t, w in zip(texts, widths, strict=False)), default=1)
+            lines = max(
+                (
+                    estimate_lines(t, w / EMU_PER_PT - 10, size)
+                    for t, w in zip(texts, widths, strict=False)
+                ),
+                default=1,
+            )
             return (lines * size * 1.2 + 10) * EMU_PER_PT
 
         h = row_h(b.columns)
@@ -1339,8 +1570,9 @@ class _Builder:
             h += (size * 1.3 + 8) * EMU_PER_PT
         return h
 
-    def _rows_fitting(self, b: TableBlock, rows: Sequence[int], width: float, height: float,
-                      size: float) -> int:
+    def _rows_fitting(
+        self, b: TableBlock, rows: Sequence[int], width: float, height: float, size: float
+    ) -> int:
         fit = 0
         for n in range(1, len(rows) + 1):
             if self._table_height(b, rows[:n], width, size) > height:
@@ -1364,28 +1596,51 @@ class _Builder:
         elif isinstance(b, ChartBlock):
             self._chart(sid, base, b.chart, placed.rect)
 
-    def _shape(self, sid: str, object_id: str, rect: Rect, kind: str, *, fill: str | None,
-               outline: str | None, outline_pt: float = 1.0,
-               anchor: str = "TOP") -> None:
-        self.requests.append({"createShape": {"objectId": object_id, "shapeType": kind,
-                                              "elementProperties": rect.props(sid)}})
+    def _shape(
+        self,
+        sid: str,
+        object_id: str,
+        rect: Rect,
+        kind: str,
+        *,
+        fill: str | None,
+        outline: str | None,
+        outline_pt: float = 1.0,
+        anchor: str = "TOP",
+    ) -> None:
+        self.requests.append(
+            {
+                "createShape": {
+                    "objectId": object_id,
+                    "shapeType": kind,
+                    "elementProperties": rect.props(sid),
+                }
+            }
+        )
         props: Json = {"contentAlignment": anchor}
         fields = ["contentAlignment"]
         if fill:
             props["shapeBackgroundFill"] = {"solidFill": {"color": {"rgbColor": _rgb(fill)}}}
             fields.append("shapeBackgroundFill.solidFill.color")
         if outline:
-            props["outline"] = {"outlineFill": {"solidFill": {"color": {"rgbColor":
-                                                                        _rgb(outline)}}},
-                                "weight": _pt(outline_pt), "dashStyle": "SOLID"}
-            fields += ["outline.outlineFill.solidFill.color", "outline.weight",
-                       "outline.dashStyle"]
+            props["outline"] = {
+                "outlineFill": {"solidFill": {"color": {"rgbColor": _rgb(outline)}}},
+                "weight": _pt(outline_pt),
+                "dashStyle": "SOLID",
+            }
+            fields += ["outline.outlineFill.solidFill.color", "outline.weight", "outline.dashStyle"]
         else:
             props["outline"] = {"propertyState": "NOT_RENDERED"}
             fields.append("outline.propertyState")
-        self.requests.append({"updateShapeProperties": {"objectId": object_id,
-                                                        "shapeProperties": props,
-                                                        "fields": ",".join(fields)}})
+        self.requests.append(
+            {
+                "updateShapeProperties": {
+                    "objectId": object_id,
+                    "shapeProperties": props,
+                    "fields": ",".join(fields),
+                }
+            }
+        )
 
     def _text_paras(self, b: TextBlock) -> list[Para]:
         paras: list[Para] = []
@@ -1401,11 +1656,18 @@ class _Builder:
         oid = self.new_id(f"{base}x")
         boxed = _all_placeholder(b)
         ph = self.style.placeholder
-        self._shape(sid, oid, rect, "TEXT_BOX" if not boxed else "RECTANGLE",
-                    fill=ph.fill if boxed else None, outline=ph.border if boxed else None,
-                    outline_pt=1.5)
-        self.requests += text_requests(oid, paras, size=round(size, 1),
-                                       colour=self.style.palette.text, style=self.style)
+        self._shape(
+            sid,
+            oid,
+            rect,
+            "TEXT_BOX" if not boxed else "RECTANGLE",
+            fill=ph.fill if boxed else None,
+            outline=ph.border if boxed else None,
+            outline_pt=1.5,
+        )
+        self.requests += text_requests(
+            oid, paras, size=round(size, 1), colour=self.style.palette.text, style=self.style
+        )
 
     def _kpis(self, sid: str, base: str, b: KpiBlock, rect: Rect) -> None:
         per_row = self._kpis_per_row(b, rect.w)
@@ -1414,59 +1676,103 @@ class _Builder:
         tile_h = self.inch_y(1.2)
         for j, kpi in enumerate(b.kpis):
             row, col = divmod(j, per_row)
-            tile = Rect(rect.x + col * (tile_w + gap_x), rect.y + row * (tile_h + gap_y),
-                        tile_w, tile_h)
+            tile = Rect(
+                rect.x + col * (tile_w + gap_x), rect.y + row * (tile_h + gap_y), tile_w, tile_h
+            )
             self._kpi_tile(sid, self.new_id(f"{base}k{j}"), kpi, tile)
 
     def _trend(self, status: Status | None, direction: str | None) -> str:
         if status:
             return self.style.status_colour(status)
         return {"up": self.style.status.green, "down": self.style.status.red}.get(
-            direction or "", self.style.status.grey)
+            direction or "", self.style.status.grey
+        )
 
     def _kpi_tile(self, sid: str, oid: str, kpi: Kpi, tile: Rect) -> None:
         pal = self.style.palette
         fill = _mix(pal.muted, "#FFFFFF", 0.65)
         outline = self.style.status_colour(kpi.status) if kpi.status else None
-        self._shape(sid, oid, tile, "ROUND_RECTANGLE", fill=fill, outline=outline,
-                    outline_pt=2.0, anchor="MIDDLE")
+        self._shape(
+            sid,
+            oid,
+            tile,
+            "ROUND_RECTANGLE",
+            fill=fill,
+            outline=outline,
+            outline_pt=2.0,
+            anchor="MIDDLE",
+        )
         f = self.f
-        paras = [Para(spans_of_text(kpi.value, bold=True, size=round(24 * f, 1)),
-                      align="CENTER"),
-                 Para(spans_of_text(kpi.label, colour=pal.subtle_text), align="CENTER")]
+        paras = [
+            Para(spans_of_text(kpi.value, bold=True, size=round(24 * f, 1)), align="CENTER"),
+            Para(spans_of_text(kpi.label, colour=pal.subtle_text), align="CENTER"),
+        ]
         if kpi.delta:
             arrow = ARROWS.get(kpi.direction or "", "")
             text = f"{arrow} {kpi.delta}".strip()
-            paras.append(Para(spans_of_text(text, colour=self._trend(kpi.status, kpi.direction),
-                                            size=round(10 * f, 1)), align="CENTER"))
+            paras.append(
+                Para(
+                    spans_of_text(
+                        text, colour=self._trend(kpi.status, kpi.direction), size=round(10 * f, 1)
+                    ),
+                    align="CENTER",
+                )
+            )
         if kpi.note:
-            paras.append(Para(spans_of_text(kpi.note, colour=pal.subtle_text,
-                                            size=round(9 * f, 1)), align="CENTER"))
+            paras.append(
+                Para(
+                    spans_of_text(kpi.note, colour=pal.subtle_text, size=round(9 * f, 1)),
+                    align="CENTER",
+                )
+            )
         self._collect(paras)
-        self.requests += text_requests(oid, paras, size=round(11 * f, 1), colour=pal.text,
-                                       style=self.style)
+        self.requests += text_requests(
+            oid, paras, size=round(11 * f, 1), colour=pal.text, style=self.style
+        )
 
     def _score(self, sid: str, base: str, b: ScoreBlock, rect: Rect) -> None:
         pal = self.style.palette
         band = self.style.status_colour(b.status or "grey")
         oid = self.new_id(f"{base}sc")
-        self._shape(sid, oid, rect, "ROUND_RECTANGLE", fill=_mix(band, "#FFFFFF", 0.85),
-                    outline=band, outline_pt=2.0, anchor="MIDDLE")
+        self._shape(
+            sid,
+            oid,
+            rect,
+            "ROUND_RECTANGLE",
+            fill=_mix(band, "#FFFFFF", 0.85),
+            outline=band,
+            outline_pt=2.0,
+            anchor="MIDDLE",
+        )
         f = self.f
-        paras = [Para(spans_of_text(b.label, bold=True, colour=pal.subtle_text), align="CENTER"),
-                 Para(spans_of_text(b.value, bold=True, colour=band, size=round(40 * f, 1)),
-                      align="CENTER")]
+        paras = [
+            Para(spans_of_text(b.label, bold=True, colour=pal.subtle_text), align="CENTER"),
+            Para(
+                spans_of_text(b.value, bold=True, colour=band, size=round(40 * f, 1)),
+                align="CENTER",
+            ),
+        ]
         if b.delta:
             arrow = ARROWS.get(b.direction or "", "")
-            paras.append(Para(spans_of_text(f"{arrow} {b.delta}".strip(),
-                                            colour=self._trend(None, b.direction)),
-                              align="CENTER"))
+            paras.append(
+                Para(
+                    spans_of_text(
+                        f"{arrow} {b.delta}".strip(), colour=self._trend(None, b.direction)
+                    ),
+                    align="CENTER",
+                )
+            )
         if b.caption:
-            paras.append(Para(spans_of_text(b.caption, colour=pal.subtle_text,
-                                            size=round(10 * f, 1)), align="CENTER"))
+            paras.append(
+                Para(
+                    spans_of_text(b.caption, colour=pal.subtle_text, size=round(10 * f, 1)),
+                    align="CENTER",
+                )
+            )
         self._collect(paras)
-        self.requests += text_requests(oid, paras, size=round(12 * f, 1), colour=pal.text,
-                                       style=self.style)
+        self.requests += text_requests(
+            oid, paras, size=round(12 * f, 1), colour=pal.text, style=self.style
+        )
 
     def _chart(self, sid: str, base: str, spec: ChartSpec, rect: Rect) -> None:
         """Headline ("so what") above the picture; alt text states the numbers."""
@@ -1477,26 +1783,37 @@ class _Builder:
             lines = min(2, estimate_lines(_clean(spec.so_what), rect.w / EMU_PER_PT - 14, size))
             head_h = (lines * size * 1.25 + 12) * EMU_PER_PT
             hid = self.new_id(f"{base}h")
-            self._shape(sid, hid, Rect(rect.x, rect.y, rect.w, head_h), "TEXT_BOX", fill=None,
-                        outline=None)
+            self._shape(
+                sid, hid, Rect(rect.x, rect.y, rect.w, head_h), "TEXT_BOX", fill=None, outline=None
+            )
             paras = [Para(spans_of_text(spec.so_what, bold=True))]
             self._collect(paras)
-            self.requests += text_requests(hid, paras, size=size, colour=pal.text,
-                                           style=self.style)
+            self.requests += text_requests(hid, paras, size=size, colour=pal.text, style=self.style)
         pic = Rect(rect.x, rect.y + head_h, rect.w, max(rect.h - head_h, self.inch_y(0.9)))
         w_in = round(max(pic.w / EMU_PER_IN, 1.0), 2)
         h_in = round(max(pic.h / EMU_PER_IN, 0.8), 2)
         media = self._media_key(spec, w_in, h_in)
         oid = self.new_id(f"{base}img")
-        self.requests.append({"createImage": {
-            "objectId": oid,
-            "url": {"$ref": [f"upload:{media}", "webContentLink"]},
-            "elementProperties": pic.props(sid)}})
+        self.requests.append(
+            {
+                "createImage": {
+                    "objectId": oid,
+                    "url": {"$ref": [f"upload:{media}", "webContentLink"]},
+                    "elementProperties": pic.props(sid),
+                }
+            }
+        )
         alt = _clean(spec.alt_text).strip()
         if alt:
-            self.requests.append({"updatePageElementAltText": {
-                "objectId": oid, "title": _one_line(_clean(spec.so_what))[:250],
-                "description": alt}})
+            self.requests.append(
+                {
+                    "updatePageElementAltText": {
+                        "objectId": oid,
+                        "title": _one_line(_clean(spec.so_what))[:250],
+                        "description": alt,
+                    }
+                }
+            )
 
     def _media_key(self, spec: ChartSpec, w_in: float, h_in: float) -> str:
         stem = "chart-" + (re.sub(r"[^a-z0-9]+", "-", spec.id.lower()).strip("-")[:30] or "x")
@@ -1510,8 +1827,7 @@ class _Builder:
                 return key
         raise PublishError(f"too many sizes of chart {spec.id!r}")
 
-    def _table(self, sid: str, base: str, b: TableBlock, rect: Rect,
-               rows: tuple[int, ...]) -> None:
+    def _table(self, sid: str, base: str, b: TableBlock, rect: Rect, rows: tuple[int, ...]) -> None:
         pal, st = self.style.palette, self.style
         size = round(_TABLE_SIZE * self.f, 1)
         n_cols = len(b.columns)
@@ -1522,25 +1838,50 @@ class _Builder:
         height = self._table_height(b, rows, rect.w, size)
         if b.caption:
             height -= (size * 1.3 + 8) * EMU_PER_PT
-        self.requests.append({"createTable": {
-            "objectId": oid, "rows": len(rows) + 1, "columns": n_cols,
-            "elementProperties": Rect(rect.x, rect.y, sum(widths), height).props(sid)}})
+        self.requests.append(
+            {
+                "createTable": {
+                    "objectId": oid,
+                    "rows": len(rows) + 1,
+                    "columns": n_cols,
+                    "elementProperties": Rect(rect.x, rect.y, sum(widths), height).props(sid),
+                }
+            }
+        )
         for c, w in enumerate(widths):
-            self.requests.append({"updateTableColumnProperties": {
-                "objectId": oid, "columnIndices": [c],
-                "tableColumnProperties": {"columnWidth": _emu_dim(w)},
-                "fields": "columnWidth"}})
-        self.requests.append({"updateTableCellProperties": {
-            "objectId": oid,
-            "tableRange": {"location": {"rowIndex": 0, "columnIndex": 0}, "rowSpan": 1,
-                           "columnSpan": n_cols},
-            "tableCellProperties": {"tableCellBackgroundFill": {"solidFill": {
-                "color": {"rgbColor": _rgb(pal.primary)}}}},
-            "fields": "tableCellBackgroundFill.solidFill.color"}})
+            self.requests.append(
+                {
+                    "updateTableColumnProperties": {
+                        "objectId": oid,
+                        "columnIndices": [c],
+                        "tableColumnProperties": {"columnWidth": _emu_dim(w)},
+                        "fields": "columnWidth",
+                    }
+                }
+            )
+        self.requests.append(
+            {
+                "updateTableCellProperties": {
+                    "objectId": oid,
+                    "tableRange": {
+                        "location": {"rowIndex": 0, "columnIndex": 0},
+                        "rowSpan": 1,
+                        "columnSpan": n_cols,
+                    },
+                    "tableCellProperties": {
+                        "tableCellBackgroundFill": {
+                            "solidFill": {"color": {"rgbColor": _rgb(pal.primary)}}
+                        }
+                    },
+                    "fields": "tableCellBackgroundFill.solidFill.color",
+                }
+            }
+        )
         for c, name in enumerate(b.columns):
             paras = [Para(spans_of_text(name, bold=True, colour="#FFFFFF"))]
-            self.requests += text_requests(oid, paras, size=size, colour="#FFFFFF", style=st,
-                                           cell=(0, c))
+            self.requests += text_requests(
+                oid, paras, size=size, colour="#FFFFFF", style=st, cell=(0, c)
+            )
         for out_r, r in enumerate(rows, start=1):
             for c in range(n_cols):
                 cell = b.rows[r][c] if c < len(b.rows[r]) else Cell("")
@@ -1557,32 +1898,42 @@ class _Builder:
                     paras = [Para(spans, align=align)]  # type: ignore[arg-type]
                 self._collect(paras)
                 if fill:
-                    self.requests.append({"updateTableCellProperties": {
-                        "objectId": oid,
-                        "tableRange": {"location": {"rowIndex": out_r, "columnIndex": c},
-                                       "rowSpan": 1, "columnSpan": 1},
-                        "tableCellProperties": {"tableCellBackgroundFill": {"solidFill": {
-                            "color": {"rgbColor": _rgb(fill)}}}},
-                        "fields": "tableCellBackgroundFill.solidFill.color"}})
-                self.requests += text_requests(oid, paras, size=size, colour=pal.text,
-                                               style=st, cell=(out_r, c))
+                    self.requests.append(
+                        {
+                            "updateTableCellProperties": {
+                                "objectId": oid,
+                                "tableRange": {
+                                    "location": {"rowIndex": out_r, "columnIndex": c},
+                                    "rowSpan": 1,
+                                    "columnSpan": 1,
+                                },
+                                "tableCellProperties": {
+                                    "tableCellBackgroundFill": {
+                                        "solidFill": {"color": {"rgbColor": _rgb(fill)}}
+                                    }
+                                },
+                                "fields": "tableCellBackgroundFill.solidFill.color",
+                            }
+                        }
+                    )
+                self.requests += text_requests(
+                    oid, paras, size=size, colour=pal.text, style=st, cell=(out_r, c)
+                )
         if b.caption and _clean(b.caption).strip():
             cap_size = round(10 * self.f, 1)
             cid = self.new_id(f"{base}cap")
-            cap = Rect(rect.x, rect.y + height + self.inch_y(0.05), rect.w,
-                       (cap_size * 1.3 + 8) * EMU_PER_PT)
+            cap = Rect(
+                rect.x,
+                rect.y + height + self.inch_y(0.05),
+                rect.w,
+                (cap_size * 1.3 + 8) * EMU_PER_PT,
+            )
             self._shape(sid, cid, cap, "TEXT_BOX", fill=None, outline=None)
             paras = [Para(spans_of_text(b.caption))]
             self._collect(paras)
-            self.requests += text_requests(cid, paras, size=cap_size, colour=pal.subtle_text,
-                                           style=st)
-
-
-def Span_run(text: str) -> Any:  # noqa: N802 - reads like the model's Run constructor
-    """A model `Run` (the subtitle becomes a paragraph of the first text block)."""
-    from deckgen.model.deck import Run
-
-    return Run(text)
+            self.requests += text_requests(
+                cid, paras, size=cap_size, colour=pal.subtle_text, style=st
+            )
 
 
 def _cell_text(cell: Cell) -> str:

@@ -251,7 +251,7 @@ class _Renderer:
             if len(regions) == 2 and len(model.blocks) == 1:
                 regions = [_union(regions)]  # one block: use the whole width
             if len(regions) == 2:
-                split = math.ceil(len(model.blocks) / 2)
+                split = model.split if model.split is not None else math.ceil(len(model.blocks) / 2)
                 columns: list[Sequence[Block]] = [model.blocks[:split], model.blocks[split:]]
             else:
                 columns = [model.blocks]

@@ -244,12 +244,24 @@ def write(
             continue
         if piece.placeholder:
             ctx.markers.append(piece.text)
-            tpl.add_run(paragraph, piece.text, size=size, bold=True,
-                        colour=ctx.style.placeholder.text, highlight=ctx.style.placeholder.fill,
-                        typeface=typeface)
+            tpl.add_run(
+                paragraph,
+                piece.text,
+                size=size,
+                bold=True,
+                colour=ctx.style.placeholder.text,
+                highlight=ctx.style.placeholder.fill,
+                typeface=typeface,
+            )
         else:
-            tpl.add_run(paragraph, piece.text, size=size, bold=piece.bold,
-                        colour=piece.colour or colour, typeface=typeface)
+            tpl.add_run(
+                paragraph,
+                piece.text,
+                size=size,
+                bold=piece.bold,
+                colour=piece.colour or colour,
+                typeface=typeface,
+            )
 
 
 def textbox(
@@ -303,7 +315,6 @@ def one_line(
             # Never cut a `[[...]]` marker (`deckgen check` must find it whole): show only the
             # markers, as small as needed, over as many lines as the box holds.
             pieces = [Piece(m, True, True) for m in markers]
-            lines = max(1, int(pt(rect.h) // (min_size * LINE_HEIGHT)))
             result = fit(
                 [ParaSpec(tokens(pieces))],
                 family,
@@ -314,9 +325,9 @@ def one_line(
                 step=0.5,
             )
             ctx.note(f"text around a placeholder dropped to fit: {clean(text)[:60]!r}")
-            del lines
         else:
-            cut = truncate_to_lines(clean(text), family, result.size, width, max_lines, bold=bold)
+            room = max(1, min(max_lines, int(pt(rect.h) // (result.size * LINE_HEIGHT))))
+            cut = truncate_to_lines(clean(text), family, result.size, width, room, bold=bold)
             if cut != clean(text):
                 ctx.note(f"text shortened to fit: {clean(text)[:60]!r}")
             pieces = pieces_from_text(cut, bold=bold, colour=colour)
@@ -330,7 +341,7 @@ def one_line(
 
 # --------------------------------------------------------------------------- KPI tiles
 
-TILE_H = int(1.42 * IN)
+TILE_H = int(1.5 * IN)
 TILE_GAP = int(0.18 * IN)
 TILE_MIN_W = int(1.7 * IN)
 
@@ -416,9 +427,9 @@ def _kpi_tile(ctx: Ctx, slide: Any, kpi: Any, tile: Rect) -> None:
             ctx.status(kpi.status),
             "Status stripe",
         )
-    inner = Rect(tile.x + pad, tile.y + int(0.12 * IN), tile.w - 2 * pad, tile.h - int(0.24 * IN))
-    label_r, rest = inner.take_top(int(0.4 * IN))
-    value_r, rest = rest.take_top(int(0.52 * IN))
+    inner = Rect(tile.x + pad, tile.y + int(0.12 * IN), tile.w - 2 * pad, tile.h - int(0.22 * IN))
+    label_r, rest = inner.take_top(int(0.38 * IN))
+    value_r, rest = rest.take_top(int(0.5 * IN))
     one_line(
         ctx,
         slide,
@@ -457,12 +468,14 @@ def _kpi_tile(ctx: Ctx, slide: Any, kpi: Any, tile: Rect) -> None:
                 pieces_from_text(("  " if kpi.delta else "") + kpi.note, colour=ctx.subtle)
             )
         paras = [ParaSpec(tokens(pieces))]
-        result = fit(paras, ctx.body_font, pt(rest.w), 2 * 11 * LINE_HEIGHT, 11, 8.5, step=0.5)
+        result = fit(paras, ctx.body_font, pt(rest.w), pt(rest.h), 11, 8.5, step=0.5)
         if not result.fits:
+            lines = max(1, int(pt(rest.h) // (result.size * LINE_HEIGHT)))
             joined = "".join(pc.text for pc in pieces)
-            cut = truncate_to_lines(joined, ctx.body_font, result.size, pt(rest.w), 2)
+            cut = truncate_to_lines(joined, ctx.body_font, result.size, pt(rest.w), lines)
             first = pieces[0]
-            pieces = [Piece(cut, first.bold, False, first.colour)]
+            pieces = pieces_from_text(cut, bold=first.bold, colour=first.colour)
+            ctx.note(f"KPI note shortened to fit: {joined[:60]!r}")
         write(ctx, p, pieces, result.size, ctx.subtle)
 
 
@@ -599,11 +612,6 @@ def chart_min_height(ctx: Ctx, block: ChartBlock, width: int) -> int:
     return headline_height(ctx, block.chart.so_what, width)[1] + int(0.1 * IN) + CHART_MIN_H
 
 
-def chart_pref_height(ctx: Ctx, block: ChartBlock, width: int) -> int:
-    """Natural height: a 16:9-ish plot under the headline (charts also take spare space)."""
-    return headline_height(ctx, block.chart.so_what, width)[1] + int(0.1 * IN) + int(width * 0.5)
-
-
 def draw_chart(ctx: Ctx, slide: Any, block: ChartBlock, rect: Rect) -> None:
     spec = block.chart
     size, hh = headline_height(ctx, spec.so_what, rect.w)
@@ -678,6 +686,8 @@ class TablePlan:
     header_h: int
     row_hs: list[int]
     caption_h: int
+    caption_size: float = 12.0
+    caption_bold: bool = True
 
     def height(self, rows: Sequence[int] | None = None) -> int:
         idx = range(len(self.row_hs)) if rows is None else rows
@@ -776,10 +786,10 @@ def _water_fill(nat: list[float], mins: list[float], total: float) -> list[float
 def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePlan:
     ncol = len(block.columns)
     total = pt(width)
+    nat, mins = _natural_widths(ctx, block, size)
     if block.widths and len(block.widths) == ncol and sum(block.widths) > 0:
-        ws = [total * w / sum(block.widths) for w in block.widths]
+        ws = _respect_mins([total * w / sum(block.widths) for w in block.widths], mins, total)
     else:
-        nat, mins = _natural_widths(ctx, block, size)
         ws = _water_fill(nat, mins, total)
     widths = [emu_from_pt(w) for w in ws]
     widths[-1] = width - sum(widths[:-1])
@@ -797,8 +807,48 @@ def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePla
 
     header_h = row_h([[Piece(clean(h), True)] for h in block.columns])
     row_hs = [row_h([_cell_pieces(ctx, cell) for cell in row[:ncol]]) for row in block.rows]
-    caption_h = int(0.36 * IN) if block.caption else 0
-    return TablePlan(size, widths, _column_aligns(block), header_h, row_hs, caption_h)
+    caption_size, caption_bold, caption_h = _caption_fit(ctx, block.caption, width)
+    return TablePlan(
+        size, widths, _column_aligns(block), header_h, row_hs, caption_h, caption_size, caption_bold
+    )
+
+
+CAPTION_GAP = int(0.08 * IN)
+
+
+def _caption_fit(ctx: Ctx, caption: str | None, width: int) -> tuple[float, bool, int]:
+    """(size, bold, height incl. gap) of a table caption: a bold one-line label at 12pt, or
+    a longer note (a method statement) in regular weight, 11 down to 9pt, up to 3 lines."""
+    if not caption:
+        return 12.0, True, 0
+    text = clean(caption)
+    if len(wrap((Token(text, True),), ctx.body_font, 12, pt(width))) == 1:
+        return 12.0, True, emu_from_pt(12 * LINE_HEIGHT) + CAPTION_GAP
+    result = fit(
+        [ParaSpec((Token(text),))], ctx.body_font, pt(width), 3 * 11 * LINE_HEIGHT, 11, 9, step=0.5
+    )
+    lines = min(result.lines, 3)
+    return result.size, False, emu_from_pt(lines * result.size * LINE_HEIGHT) + CAPTION_GAP
+
+
+def _respect_mins(ws: list[float], mins: list[float], total: float) -> list[float]:
+    """Given widths (a deck spec's proportions), widen columns narrower than their longest
+    word, taking the room from columns that have some to spare, so no word is split."""
+    short = [i for i, (w, m) in enumerate(zip(ws, mins, strict=True)) if w < m]
+    if not short:
+        return ws
+    deficit = sum(mins[i] - ws[i] for i in short)
+    slack = {i: ws[i] - mins[i] for i in range(len(ws)) if i not in short and ws[i] > mins[i]}
+    spare = sum(slack.values())
+    if spare < deficit:
+        scale = total / sum(mins)
+        return [m * scale for m in mins]
+    out = list(ws)
+    for i in short:
+        out[i] = mins[i]
+    for i, room in slack.items():
+        out[i] -= deficit * room / spare
+    return out
 
 
 def choose_table_plan(
@@ -835,12 +885,13 @@ def draw_table(
         one_line(
             ctx,
             slide,
-            Rect(rect.x, y, rect.w, plan.caption_h - int(0.06 * IN)),
+            Rect(rect.x, y, rect.w, plan.caption_h - CAPTION_GAP),
             caption,
-            size=12,
-            min_size=9,
+            size=plan.caption_size,
+            min_size=plan.caption_size,
             colour=ctx.subtle,
-            bold=True,
+            bold=plan.caption_bold,
+            max_lines=3,
             anchor=MSO_ANCHOR.BOTTOM,
             name="Table caption",
         )
@@ -882,8 +933,12 @@ def draw_table(
 
 
 def _style_cell(cell: Any, fill: str, rule: str | None) -> None:
-    tpl.style_cell(cell, fill, margins=(CELL_LR, CELL_LR, CELL_TB, CELL_TB),
-                   bottom_rule=(9525, rule) if rule else None)
+    tpl.style_cell(
+        cell,
+        fill,
+        margins=(CELL_LR, CELL_LR, CELL_TB, CELL_TB),
+        bottom_rule=(9525, rule) if rule else None,
+    )
 
 
 # --------------------------------------------------------------------------- text blocks

@@ -10,6 +10,7 @@ so `pptx.py` reads as layout and design decisions only.
 from __future__ import annotations
 
 import copy
+import io
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -111,7 +112,7 @@ def open_template(path: Path | str | None = None) -> Any:
     if not target.is_file():
         raise TemplateError(f"PowerPoint template not found: {target}")
     try:
-        return Presentation(str(target))
+        return Presentation(_as_presentation(target))
     except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise TemplateError(
             f"cannot open PowerPoint template {target}: {exc} (is it a .pptx/.potx saved by "
@@ -119,6 +120,28 @@ def open_template(path: Path | str | None = None) -> Any:
         ) from exc
     except Exception as exc:  # python-pptx raises assorted errors on malformed packages
         raise TemplateError(f"cannot open PowerPoint template {target}: {exc}") from exc
+
+
+_TEMPLATE_MAIN = b"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
+_PRESENTATION_MAIN = (
+    b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+)
+
+
+def _as_presentation(path: Path) -> str | io.BytesIO:
+    """A .potx differs from a .pptx only in its main part's content type, which python-pptx
+    refuses; rewrite that one string in memory so corporate .potx templates work as-is."""
+    if path.suffix.lower() not in (".potx", ".potm"):
+        return str(path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(_TEMPLATE_MAIN, _PRESENTATION_MAIN)
+            dst.writestr(item, data)
+    out.seek(0)
+    return out
 
 
 # --------------------------------------------------------------------------- layouts
@@ -643,37 +666,7 @@ def set_app_properties(prs: Any, application: str = "deckgen") -> None:
 # --------------------------------------------------------------------------- text XML helpers
 
 
-def _rpr(run: Any) -> Any:
-    return run._r.get_or_add_rPr()
-
-
-def set_highlight(run: Any, hex_colour: str) -> None:
-    """Text highlight (PowerPoint 2019+, LibreOffice 7+); older viewers just omit it."""
-    r_pr = _rpr(run)
-    for old in r_pr.findall(qn("a:highlight")):
-        r_pr.remove(old)
-    hl = etree.Element(qn("a:highlight"))
-    etree.SubElement(hl, qn("a:srgbClr"), val=hex_colour.lstrip("#").upper())
-    # Schema order: ln, fill, effect, highlight, uLnTx/uLn, uFillTx/uFill, latin, ea, cs, sym...
-    after = {
-        qn("a:ln"),
-        qn("a:noFill"),
-        qn("a:solidFill"),
-        qn("a:gradFill"),
-        qn("a:blipFill"),
-        qn("a:pattFill"),
-        qn("a:grpFill"),
-        qn("a:effectLst"),
-        qn("a:effectDag"),
-    }
-    index = 0
-    for i, child in enumerate(r_pr):
-        if child.tag in after:
-            index = i + 1
-    r_pr.insert(index, hl)
-
-
-def _rpr(
+def _new_rpr(
     tag: str,
     *,
     size: float | None,
@@ -717,17 +710,21 @@ def add_run(
     """
     p = paragraph._p
     end = p.find(qn("a:endParaRPr"))
-    look = {"size": size, "bold": bold, "colour": colour, "highlight": highlight,
-            "typeface": typeface}
+
+    def look() -> Any:
+        return _new_rpr(
+            "a:rPr", size=size, bold=bold, colour=colour, highlight=highlight, typeface=typeface
+        )
+
     for i, segment in enumerate(text.split("\n")):
         elements = []
         if i:
             br = OxmlElement("a:br")
-            br.append(_rpr("a:rPr", **look))
+            br.append(look())
             elements.append(br)
         if segment:
             run = OxmlElement("a:r")
-            run.append(_rpr("a:rPr", **look))
+            run.append(look())
             etree.SubElement(run, qn("a:t")).text = segment
             elements.append(run)
         for el in elements:
@@ -841,34 +838,6 @@ def set_spacing(
         els.append(el)
     for el in reversed(els):
         p_pr.insert(0, el)
-
-
-def set_cell_border(cell: Any, sides: str, width_emu: int, hex_colour: str | None) -> None:
-    """Borders on a table cell (`sides` from "LRTB"); None colour = no line.
-
-    Tables use the "No Style, No Grid" table style, so rules drawn here are the only ones.
-    """
-    tc_pr = cell._tc.get_or_add_tcPr()
-    for side in "LRTB":
-        tag = qn(f"a:ln{side}")
-        if side not in sides:
-            continue
-        for old in tc_pr.findall(tag):
-            tc_pr.remove(old)
-        ln = etree.Element(tag, w=str(width_emu), cap="flat", cmpd="sng", algn="ctr")
-        if hex_colour is None:
-            etree.SubElement(ln, qn("a:noFill"))
-        else:
-            fill = etree.SubElement(ln, qn("a:solidFill"))
-            etree.SubElement(fill, qn("a:srgbClr"), val=hex_colour.lstrip("#").upper())
-            etree.SubElement(ln, qn("a:prstDash"), val="solid")
-        # lnL, lnR, lnT, lnB must precede any fill in tcPr, in that order.
-        order = [qn("a:lnL"), qn("a:lnR"), qn("a:lnT"), qn("a:lnB")]
-        pos = 0
-        for i, child in enumerate(tc_pr):
-            if child.tag in order and order.index(child.tag) < order.index(tag):
-                pos = i + 1
-        tc_pr.insert(pos, ln)
 
 
 NO_GRID_TABLE_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"

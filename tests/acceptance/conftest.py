@@ -32,6 +32,9 @@ def rendered_decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[P
     for acct in ("A-0001", "A-0016", "A-0010", "A-0003"):
         result = invoke("render", SAMPLE, "--account", acct, "--as-of", AS_OF, "--out", out)
         assert result.exit_code == 0, result.output + (result.stderr or "")
-        decks[acct] = [Path(line.split("  (")[0]) for line in result.stdout.splitlines()
-                       if line.endswith(")") and ".pptx" in line]
+        decks[acct] = [
+            Path(line.split("  (")[0])
+            for line in result.stdout.splitlines()
+            if line.endswith(")") and ".pptx" in line
+        ]
     return decks

@@ -40,7 +40,11 @@ def test_json_report(tmp_path: Path) -> None:
 def test_unusable_book_exits_1_with_file_and_column(tmp_path: Path) -> None:
     book = tmp_path / "book"
     shutil.copytree(SAMPLE, book)
-    text = (book / "accounts.csv").read_text().replace("account_id,name,arr", "account_id,name,revenue", 1)
+    text = (
+        (book / "accounts.csv")
+        .read_text()
+        .replace("account_id,name,arr", "account_id,name,revenue", 1)
+    )
     (book / "accounts.csv").write_text(text)
     code, out, err = run("validate", str(book))
     assert code == 1
@@ -74,7 +78,9 @@ def test_help_is_fast_to_import() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, deckgen.cli; heavy = [m for m in ('pandas', 'pptx', 'matplotlib', "
-            "'duckdb') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, deckgen.cli; heavy = [m for m in ('pandas', 'pptx', 'matplotlib', "
+        "'duckdb') if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

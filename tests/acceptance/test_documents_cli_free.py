@@ -23,7 +23,13 @@ from deckgen.check_docx import find_docx_placeholders
 from deckgen.metrics.vocab import ACTION_STATUSES
 from deckgen.model.build import formatter_for
 from deckgen.pipeline import OutputFile, Prepared, prepare
-from deckgen.render.documents import KINDS, render_documents
+from deckgen.render.documents import (
+    KINDS,
+    build_document,
+    build_tracker,
+    render_documents,
+    to_markdown,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = ("A-0001", "A-0009")
@@ -154,6 +160,15 @@ def test_action_plan_seeded_from_open_items(
     assert ws.freeze_panes == "A2"
     assert [c.value for c in ws[1]][6] == "Status"
     assert {ws.cell(row=r, column=7).value for r in range(2, len(rows) + 2)} <= set(ACTION_STATUSES)
+
+
+def test_every_account_of_the_book_builds(prepared: Prepared) -> None:
+    """Onboarding, held, blocked, no-value, CJK and comma/quote names: all build (in memory)."""
+    for m in prepared.metrics:
+        for kind in KINDS:
+            doc = build_document(kind, m, prepared.config)
+            assert doc.placeholders and to_markdown(doc).startswith("# ")
+        assert {r.status for r in build_tracker(m, prepared.config)} <= set(ACTION_STATUSES)
 
 
 @pytest.mark.tools

@@ -12,16 +12,29 @@ from tests.acceptance.conftest import AS_OF, SAMPLE, invoke
 from tests.pptx_lint import lint_pptx
 
 ENTERPRISE_TITLES = [
-    "Quarterly Business Review", "Agenda", "Executive summary",
-    "Your business: priorities this year", "Your business: what has changed",
-    "Value delivered this quarter", "Value story", "Adoption and engagement",
-    "Support experience", "Health indicators", "How you compare with peers",
-    "Strategic discussion: goals vs actuals", "Product roadmap", "Risks and opportunities",
+    "Quarterly Business Review",
+    "Agenda",
+    "Executive summary",
+    "Your business: priorities this year",
+    "Your business: what has changed",
+    "Value delivered this quarter",
+    "Value story",
+    "Adoption and engagement",
+    "Support experience",
+    "Health indicators",
+    "How you compare with peers",
+    "Strategic discussion: goals vs actuals",
+    "Product roadmap",
+    "Risks and opportunities",
     "Action items and next steps",
 ]
-EXECUTIVE_TITLES = ["Executive summary", "Business outcomes delivered",
-                    "Strategic alignment with your priorities", "Next-quarter plan",
-                    "Discussion: one clear ask"]
+EXECUTIVE_TITLES = [
+    "Executive summary",
+    "Business outcomes delivered",
+    "Strategic alignment with your priorities",
+    "Next-quarter plan",
+    "Discussion: one clear ask",
+]
 
 
 def slide_texts(slide: Any) -> str:
@@ -90,12 +103,26 @@ def test_charts_are_present_with_alt_text(rendered_decks: Any) -> None:
 
 
 def test_native_charts_are_editable(tmp_path: Path) -> None:
-    result = invoke("render", SAMPLE, "--account", "A-0016", "--as-of", AS_OF, "--out", tmp_path,
-                    "--charts", "native")
+    result = invoke(
+        "render",
+        SAMPLE,
+        "--account",
+        "A-0016",
+        "--as-of",
+        AS_OF,
+        "--out",
+        tmp_path,
+        "--charts",
+        "native",
+    )
     assert result.exit_code == 0, result.output
     prs = Presentation(str(next(tmp_path.glob("*.pptx"))))
-    charts = [sh for s in prs.slides for sh in s.shapes if getattr(sh, "has_chart", False)
-              and sh.has_chart]
+    charts = [
+        sh
+        for s in prs.slides
+        for sh in s.shapes
+        if getattr(sh, "has_chart", False) and sh.has_chart
+    ]
     assert len(charts) >= 5
     assert all(sh.chart.plots[0].categories for sh in charts)
 

@@ -22,8 +22,10 @@ def test_ids_stay_strings_and_are_trimmed(tmp_path: Path) -> None:
 
 
 def test_types_are_coerced_per_contract(tmp_path: Path) -> None:
-    simple_book(tmp_path, [account("A", "Acme", arr="$120,000.50", qbr_hold="Yes",
-                                   customer_since="2024-02-29")])
+    simple_book(
+        tmp_path,
+        [account("A", "Acme", arr="$120,000.50", qbr_hold="Yes", customer_since="2024-02-29")],
+    )
     book = load_book(tmp_path, load_config())
     row = book.tables["accounts"].iloc[0]
     assert row["arr"] == pytest.approx(120000.5)
@@ -67,8 +69,11 @@ def test_bad_encoding_suggests_encoding_option(tmp_path: Path) -> None:
 
 
 def test_column_mapping_and_salesforce_preset(tmp_path: Path) -> None:
-    write_table(tmp_path, "accounts", [{"Account ID": "001A", "Account Name": "Initech",
-                                        "Annual Recurring Revenue": "250000"}])
+    write_table(
+        tmp_path,
+        "accounts",
+        [{"Account ID": "001A", "Account Name": "Initech", "Annual Recurring Revenue": "250000"}],
+    )
     cfg = load_config(overrides={"presets": ["salesforce_accounts"]})
     book = load_book(tmp_path, cfg)
     row = book.tables["accounts"].iloc[0]
@@ -77,9 +82,11 @@ def test_column_mapping_and_salesforce_preset(tmp_path: Path) -> None:
 
 def test_config_mapping_maps_custom_headers(tmp_path: Path) -> None:
     write_table(tmp_path, "accounts", [{"Id": "X1", "Customer": "Hooli", "ARR (USD)": "9"}])
-    cfg = load_config(overrides={"columns": {"accounts": {"Id": "account_id",
-                                                          "Customer": "name",
-                                                          "ARR (USD)": "arr"}}})
+    cfg = load_config(
+        overrides={
+            "columns": {"accounts": {"Id": "account_id", "Customer": "name", "ARR (USD)": "arr"}}
+        }
+    )
     assert load_book(tmp_path, cfg).tables["accounts"]["name"].iloc[0] == "Hooli"
 
 
@@ -94,10 +101,16 @@ def test_unknown_config_key_is_reported(tmp_path: Path) -> None:
 
 def test_crosswalk_translates_foreign_ids(tmp_path: Path) -> None:
     simple_book(tmp_path, [account("A-1", "Acme")])
-    write_table(tmp_path, "account_ids", [{"account_id": "A-1", "system": "stripe",
-                                           "external_id": "cus_123"}])
-    write_table(tmp_path, "invoices", [{"account_id": "cus_123", "invoice_date": "2026-01-01",
-                                        "amount": "100"}])
+    write_table(
+        tmp_path,
+        "account_ids",
+        [{"account_id": "A-1", "system": "stripe", "external_id": "cus_123"}],
+    )
+    write_table(
+        tmp_path,
+        "invoices",
+        [{"account_id": "cus_123", "invoice_date": "2026-01-01", "amount": "100"}],
+    )
     book = load_book(tmp_path, load_config())
     assert book.tables["invoices"]["account_id"].tolist() == ["A-1"]
 
@@ -124,8 +137,15 @@ def test_parquet_jsonl_xlsx_and_duckdb(tmp_path: Path) -> None:
 
 def test_events_are_turned_into_usage_and_features(tmp_path: Path) -> None:
     simple_book(tmp_path, [account("A", "Acme")])
-    rows = [{"account_id": "A", "user_id": f"u{i % 3}", "event": "report_viewed" if i % 2 else
-             "api_call", "timestamp": f"2026-0{1 + i % 2}-1{i % 9}T10:00:00Z"} for i in range(12)]
+    rows = [
+        {
+            "account_id": "A",
+            "user_id": f"u{i % 3}",
+            "event": "report_viewed" if i % 2 else "api_call",
+            "timestamp": f"2026-0{1 + i % 2}-1{i % 9}T10:00:00Z",
+        }
+        for i in range(12)
+    ]
     write_table(tmp_path, "events", rows)
     book = load_book(tmp_path, load_config())
     usage = book.tables["usage"].set_index("month")
@@ -144,9 +164,13 @@ def test_control_characters_are_cleaned_at_the_boundary(tmp_path: Path) -> None:
 _cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(_cell, min_size=0, max_size=6), min_size=0, max_size=6),
-       raw=st.binary(max_size=64))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.lists(_cell, min_size=0, max_size=6), min_size=0, max_size=6),
+    raw=st.binary(max_size=64),
+)
 def test_loader_survives_fuzzed_csv(tmp_path: Path, rows: list[list[str]], raw: bytes) -> None:
     """Whatever the bytes, the loader either loads or raises DataError: never anything else."""
     import csv

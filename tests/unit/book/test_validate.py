@@ -30,10 +30,17 @@ def test_clean_book_has_no_problems(tmp_path: Path) -> None:
 
 
 def test_broken_accounts_are_blocked_and_others_go_on(tmp_path: Path) -> None:
-    simple_book(tmp_path, [
-        account("A", "Good"), account("B", ""), account("C", "Neg", arr="-10"),
-        account("D", "Seats", licensed_seats="-3"), account("E", "Dup1"), account("E", "Dup2"),
-    ])
+    simple_book(
+        tmp_path,
+        [
+            account("A", "Good"),
+            account("B", ""),
+            account("C", "Neg", arr="-10"),
+            account("D", "Seats", licensed_seats="-3"),
+            account("E", "Dup1"),
+            account("E", "Dup2"),
+        ],
+    )
     report = run(tmp_path)
     assert report.gates["A"].status == "ok"
     for acct in "BCDE":
@@ -47,8 +54,11 @@ def test_broken_accounts_are_blocked_and_others_go_on(tmp_path: Path) -> None:
 
 def test_unknown_account_rows_get_did_you_mean(tmp_path: Path) -> None:
     simple_book(tmp_path, [account("ACME-01", "Acme")])
-    write_table(tmp_path, "usage", usage_rows("acme-01 ", ["2026-10"], [4])
-                + usage_rows("ZZZ", ["2026-10"], [1]))
+    write_table(
+        tmp_path,
+        "usage",
+        usage_rows("acme-01 ", ["2026-10"], [4]) + usage_rows("ZZZ", ["2026-10"], [1]),
+    )
     report = run(tmp_path)
     unknown = [f for f in report.findings if f.code == "unknown_account"]
     assert any("did you mean 'ACME-01'" in f.message for f in unknown)
@@ -67,8 +77,11 @@ def test_duplicate_rows_are_reported(tmp_path: Path) -> None:
 def test_zero_active_users_with_other_activity_blocks(tmp_path: Path) -> None:
     simple_book(tmp_path)
     write_table(tmp_path, "usage", usage_rows("A-001", ["2026-09", "2026-10"], [12, 0]))
-    write_table(tmp_path, "features", [{"account_id": "A-001", "month": "2026-10",
-                                        "feature": "reports", "events": 40}])
+    write_table(
+        tmp_path,
+        "features",
+        [{"account_id": "A-001", "month": "2026-10", "feature": "reports", "events": 40}],
+    )
     report = run(tmp_path)
     assert report.gates["A-001"].status == "blocked"
     f = next(f for f in report.findings if f.code == "zero_users_with_activity")
@@ -77,8 +90,10 @@ def test_zero_active_users_with_other_activity_blocks(tmp_path: Path) -> None:
 
 def test_mrr_drop_is_flagged_as_possible_data_error(tmp_path: Path) -> None:
     simple_book(tmp_path)
-    rows = [{"account_id": "A-001", "invoice_date": d, "amount": a, "status": "paid"}
-            for d, a in (("2026-04-01", 30000), ("2026-07-01", 12000), ("2026-10-01", 30000))]
+    rows = [
+        {"account_id": "A-001", "invoice_date": d, "amount": a, "status": "paid"}
+        for d, a in (("2026-04-01", 30000), ("2026-07-01", 12000), ("2026-10-01", 30000))
+    ]
     write_table(tmp_path, "invoices", rows)
     report = run(tmp_path)
     f = next(f for f in report.findings if f.code == "mrr_drop")
@@ -88,8 +103,11 @@ def test_mrr_drop_is_flagged_as_possible_data_error(tmp_path: Path) -> None:
 
 def test_feature_drift_alert(tmp_path: Path) -> None:
     simple_book(tmp_path)
-    write_table(tmp_path, "features", [{"account_id": "A-001", "month": "2026-10",
-                                        "feature": "reports", "events": 3}])
+    write_table(
+        tmp_path,
+        "features",
+        [{"account_id": "A-001", "month": "2026-10", "feature": "reports", "events": 3}],
+    )
     report = run(tmp_path, validation={"expected_features": ["reports", "dashboards"]})
     drift = [f for f in report.findings if f.code == "feature_drift"]
     assert len(drift) == 1 and "'dashboards'" in drift[0].message
@@ -97,17 +115,32 @@ def test_feature_drift_alert(tmp_path: Path) -> None:
 
 def test_event_drift_alert(tmp_path: Path) -> None:
     simple_book(tmp_path)
-    write_table(tmp_path, "events", [{"account_id": "A-001", "user_id": "u1",
-                                      "event": "login", "timestamp": "2026-10-01T00:00:00"}])
+    write_table(
+        tmp_path,
+        "events",
+        [
+            {
+                "account_id": "A-001",
+                "user_id": "u1",
+                "event": "login",
+                "timestamp": "2026-10-01T00:00:00",
+            }
+        ],
+    )
     report = run(tmp_path, validation={"expected_events": ["login", "report_exported"]})
     drift = [f for f in report.findings if f.code == "event_drift"]
     assert [("report_exported" in f.message) for f in drift] == [True]
 
 
 def test_hold_and_onboarding_gates(tmp_path: Path) -> None:
-    simple_book(tmp_path, [account("H", "Held", qbr_hold="yes"),
-                           account("N", "New", customer_since="2026-10-20"),
-                           account("O", "Old")])
+    simple_book(
+        tmp_path,
+        [
+            account("H", "Held", qbr_hold="yes"),
+            account("N", "New", customer_since="2026-10-20"),
+            account("O", "Old"),
+        ],
+    )
     report = run(tmp_path)
     assert report.gates["H"].status == "held"
     assert report.gates["N"].status == "onboarding"

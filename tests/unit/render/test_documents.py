@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import io
 import re
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -44,6 +45,7 @@ from deckgen.model.build import formatter_for
 from deckgen.pipeline import Prepared
 from deckgen.render.documents import (
     KINDS,
+    Bullets,
     Doc,
     build_briefing,
     build_followup,
@@ -445,6 +447,10 @@ def test_core_properties_name_the_csm(config: Config, tmp_path: Path) -> None:
     assert cp.title == "Executive briefing: Acme Logistics"
     assert cp.created is not None and cp.created.year == 2026
     assert "python-docx" not in f"{cp.author}{cp.comments}{cp.last_modified_by}"
+    assert cp.language == "en-US"
+    with zipfile.ZipFile(path) as z:
+        assert b"<Application>deckgen</Application>" in z.read("docProps/app.xml")
+        assert not [n for n in z.namelist() if "thumbnail" in n]  # the template's blank page
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -582,3 +588,13 @@ def test_check_docx_reports_tables_and_split_runs(tmp_path: Path) -> None:
         ("table 1, row 1, column 2", "[[CSM: answer]]"),
         ("footer, paragraph 1", "[[CSM: footer]]"),
     ]
+
+
+def test_question_lists_never_drop_the_csm_prompt(config: Config) -> None:
+    m = make_metrics()
+    m = dataclasses.replace(m, usage=dataclasses.replace(m.usage, feature_breadth_pct=40.0))
+    doc = build_preread(m, config)
+    questions = next(s for s in doc.sections if s.heading == "Please come prepared with")
+    bullets = questions.blocks[0]
+    assert isinstance(bullets, Bullets) and len(bullets.items) == 5
+    assert bullets.items[-1][0].placeholder is not None  # the data-driven 6th line gave way

@@ -50,57 +50,197 @@ HOSTILE = '<script>alert(1)</script> & "Co" {{ 7*7 }}\r\nBcc: evil@example.com'
 # --------------------------------------------------------------------------- an account
 
 
-def make_metrics(account_id: str = "A-0100", name: str = "Café Müller GmbH",
-                 **facts: Any) -> AccountMetrics:
+def make_metrics(
+    account_id: str = "A-0100", name: str = "Café Müller GmbH", **facts: Any
+) -> AccountMetrics:
     """A complete tech-touch account: value, usage, support, goals, roadmap and signals."""
-    period = Period("2026Q3", date(2026, 7, 1), date(2026, 9, 30), date(2026, 11, 28), None,
-                    ("2025Q4", "2026Q1", "2026Q2", "2026Q3"))
+    period = Period(
+        "2026Q3",
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+        date(2026, 11, 28),
+        None,
+        ("2025Q4", "2026Q1", "2026Q2", "2026Q3"),
+    )
     base: dict[str, Any] = dict(
-        name=name, arr=4800.0, currency="EUR", industry="retail", product_type="collaboration",
-        customer_since=date(2022, 3, 29), renewal_date=date(2027, 3, 29), months_to_renewal=4,
-        last_qbr_date=date(2025, 12, 5), next_qbr_date=date(2026, 12, 9), csm_name="Hannah Kim",
-        csm_email="hannah.kim@example.com", champion_name="Yuki Silva",
-        champion_title="General Manager", champion_email="yuki.silva@example.org",
-        sponsor_name=None, sponsor_title=None, nps=8.0, csat=4.9, is_ebr=False, onboarding=False,
+        name=name,
+        arr=4800.0,
+        currency="EUR",
+        industry="retail",
+        product_type="collaboration",
+        customer_since=date(2022, 3, 29),
+        renewal_date=date(2027, 3, 29),
+        months_to_renewal=4,
+        last_qbr_date=date(2025, 12, 5),
+        next_qbr_date=date(2026, 12, 9),
+        csm_name="Hannah Kim",
+        csm_email="hannah.kim@example.com",
+        champion_name="Yuki Silva",
+        champion_title="General Manager",
+        champion_email="yuki.silva@example.org",
+        sponsor_name=None,
+        sponsor_title=None,
+        nps=8.0,
+        csat=4.9,
+        is_ebr=False,
+        onboarding=False,
     )
     base.update(facts)
-    dims = {"usage": Dimension("usage", 72.0, 0.35, 0.35, {}),
-            "engagement": Dimension("engagement", 60.0, 0.25, 0.25, {})}
+    dims = {
+        "usage": Dimension("usage", 72.0, 0.35, 0.35, {}),
+        "engagement": Dimension("engagement", 60.0, 0.25, 0.25, {}),
+    }
     health = Health(71, "yellow", "yellow", dims, (), (), Trend(66, 5, "stable"), ())
     items = (
-        ValueItem("time_savings", "Manual stock counts", "2026Q3", 120.0, 40.0, "hours", 80.0,
-                  6000.0, "80 hours saved x 75 EUR per hour"),
+        ValueItem(
+            "time_savings",
+            "Manual stock counts",
+            "2026Q3",
+            120.0,
+            40.0,
+            "hours",
+            80.0,
+            6000.0,
+            "80 hours saved x 75 EUR per hour",
+        ),
         ValueItem("quality", "Order errors", "2026Q3", 4.0, 2.5, "%", None, 900.0, "given"),
     )
-    value = Value("2026Q3", 6900.0, 1200.0, 575.0, 27600.0,
-                  {"time_savings": 6000.0, "quality": 900.0}, items,
-                  (("2025Q4", None), ("2026Q1", 4100.0), ("2026Q2", 5200.0), ("2026Q3", 6900.0)),
-                  "method", ())
-    usage = UsageSummary(25, 19, 76.0, period.previous_quarters, (14.0, 15.0, 17.0, 18.3), 12.0,
-                         7.6, 0.42, 5, 8, 62.5,
-                         (("co_docs", 1830), ("co_chat", 1220), ("co_tasks", 640),
-                          ("co_calendar", 210), ("co_wiki", 95)))
-    support = SupportSummary((("2026-06", 1), ("2026-07", 0), ("2026-08", 2), ("2026-09", 1),
-                              ("2026-10", 0), ("2026-11", 1)), 3, 0, 0, 9.5, 1.2, 4.7, "flat")
-    goals = (GoalRow("Move all shift planning online", "shifts planned", 100.0, 64.0, "%",
-                     "on_track", "Yuki Silva", date(2026, 12, 31), "2026Q4"),
-             GoalRow("Train every store manager", "managers trained", 6.0, 6.0, "managers",
-                     "complete", "Hannah Kim", date(2026, 9, 30), "2026Q3"))
-    roadmap = (RoadmapRow("Offline mode", "Keep working without a connection", "shipped",
-                          "2026Q3", "Mobile", True),
-               RoadmapRow("Portfolio timeline view", "Every milestone on one timeline",
-                          "shipped", "2026Q2", "Portfolio", False),
-               RoadmapRow("Natural-language questions", "Ask in plain words", "horizon",
-                          "2027H2", "Reports", False))
-    signals = (
-        Signal("risk", "renewal_soon", "Renewal approaching", 78.0, 90.0, "days", "yellow",
-               "Renewal is 78 days away: confirm the renewal conversation.", 200.0),
-        Signal("risk", "dau_mau", "DAU/MAU", 0.28, 0.3, "ratio", "red",
-               "DAU/MAU was 0.28 in 2026-11.", 300.0),
+    value = Value(
+        "2026Q3",
+        6900.0,
+        1200.0,
+        575.0,
+        27600.0,
+        {"time_savings": 6000.0, "quality": 900.0},
+        items,
+        (("2025Q4", None), ("2026Q1", 4100.0), ("2026Q2", 5200.0), ("2026Q3", 6900.0)),
+        "method",
+        (),
     )
-    return AccountMetrics(account_id, name, "tech_touch", "ok", (), period,
-                          AccountFacts(**base), health, value, (), signals, usage, support,
-                          goals, (), roadmap)
+    usage = UsageSummary(
+        25,
+        19,
+        76.0,
+        period.previous_quarters,
+        (14.0, 15.0, 17.0, 18.3),
+        12.0,
+        7.6,
+        0.42,
+        5,
+        8,
+        62.5,
+        (
+            ("co_docs", 1830),
+            ("co_chat", 1220),
+            ("co_tasks", 640),
+            ("co_calendar", 210),
+            ("co_wiki", 95),
+        ),
+    )
+    support = SupportSummary(
+        (
+            ("2026-06", 1),
+            ("2026-07", 0),
+            ("2026-08", 2),
+            ("2026-09", 1),
+            ("2026-10", 0),
+            ("2026-11", 1),
+        ),
+        3,
+        0,
+        0,
+        9.5,
+        1.2,
+        4.7,
+        "flat",
+    )
+    goals = (
+        GoalRow(
+            "Move all shift planning online",
+            "shifts planned",
+            100.0,
+            64.0,
+            "%",
+            "on_track",
+            "Yuki Silva",
+            date(2026, 12, 31),
+            "2026Q4",
+        ),
+        GoalRow(
+            "Train every store manager",
+            "managers trained",
+            6.0,
+            6.0,
+            "managers",
+            "complete",
+            "Hannah Kim",
+            date(2026, 9, 30),
+            "2026Q3",
+        ),
+    )
+    roadmap = (
+        RoadmapRow(
+            "Offline mode", "Keep working without a connection", "shipped", "2026Q3", "Mobile", True
+        ),
+        RoadmapRow(
+            "Portfolio timeline view",
+            "Every milestone on one timeline",
+            "shipped",
+            "2026Q2",
+            "Portfolio",
+            False,
+        ),
+        RoadmapRow(
+            "Natural-language questions",
+            "Ask in plain words",
+            "horizon",
+            "2027H2",
+            "Reports",
+            False,
+        ),
+    )
+    signals = (
+        Signal(
+            "risk",
+            "renewal_soon",
+            "Renewal approaching",
+            78.0,
+            90.0,
+            "days",
+            "yellow",
+            "Renewal is 78 days away: confirm the renewal conversation.",
+            200.0,
+        ),
+        Signal(
+            "risk",
+            "dau_mau",
+            "DAU/MAU",
+            0.28,
+            0.3,
+            "ratio",
+            "red",
+            "DAU/MAU was 0.28 in 2026-11.",
+            300.0,
+        ),
+    )
+    return AccountMetrics(
+        account_id,
+        name,
+        "tech_touch",
+        "ok",
+        (),
+        period,
+        AccountFacts(**base),
+        health,
+        value,
+        (),
+        signals,
+        usage,
+        support,
+        goals,
+        (),
+        roadmap,
+    )
 
 
 def prepared_for(m: AccountMetrics, config: Config | None = None) -> Prepared:
@@ -192,7 +332,8 @@ def test_chart_pngs_are_opaque_and_alt_text_states_the_numbers(message: EmailMes
             with Image.open(io.BytesIO(part.get_content())) as im:
                 assert "transparency" not in im.info
                 if im.mode in ("RGBA", "LA"):
-                    assert im.getextrema()[-1][0] == 255  # every pixel fully opaque
+                    alpha = im.getchannel("A").getextrema()
+                    assert alpha == (255, 255)  # every pixel fully opaque
     for img in imgs:
         assert img["width"] and img["height"]
 
@@ -218,10 +359,21 @@ def test_subject_names_preheader_and_headers(message: EmailMessage, rendered: An
 
 def test_sections_carry_the_accounts_numbers(rendered: Any) -> None:
     text, html = rendered.text, rendered.html
-    for needle in ("80 h", "€6,900", "575%", "19", "of 25 licensed seats", "5", "of 8 available",
-                   "71/100", "Train every store manager", "Offline mode",
-                   "You asked for this: live since Q3 2026", "Move all shift planning online",
-                   "28% of your monthly users"):
+    for needle in (
+        "80 h",
+        "€6,900",
+        "575%",
+        "19",
+        "of 25 licensed seats",
+        "5",
+        "of 8 available",
+        "71/100",
+        "Train every store manager",
+        "Offline mode",
+        "You asked for this: live since Q3 2026",
+        "Move all shift planning online",
+        "28% of your monthly users",
+    ):
         assert needle in text, needle
         assert needle in html.replace("&#34;", '"'), needle
     # relationship and commercial signals never reach the customer
@@ -241,8 +393,9 @@ def test_html_is_small_inlined_and_dark_mode_ready(rendered: Any) -> None:
     assert "<link" not in html
 
 
-def test_message_id_is_deterministic_per_account_and_quarter(account: AccountMetrics,
-                                                             rendered: Any) -> None:
+def test_message_id_is_deterministic_per_account_and_quarter(
+    account: AccountMetrics, rendered: Any
+) -> None:
     config = default_config()
     a = to_message(rendered, account, config)["Message-ID"]
     b = to_message(build_email(prepared_for(account), account), account, config)["Message-ID"]
@@ -250,8 +403,9 @@ def test_message_id_is_deterministic_per_account_and_quarter(account: AccountMet
     assert re.fullmatch(r"<qbr-[0-9a-f]{24}@example\.com>", str(a))
     other = make_metrics(account_id="A-0101")
     assert to_message(rendered, other, config)["Message-ID"] != a
-    later = dataclasses.replace(account, period=dataclasses.replace(account.period,
-                                                                    quarter="2026Q4"))
+    later = dataclasses.replace(
+        account, period=dataclasses.replace(account.period, quarter="2026Q4")
+    )
     assert to_message(rendered, later, config)["Message-ID"] != a
 
 
@@ -303,8 +457,9 @@ def test_render_email_files_writes_eml_html_txt_atomically(tmp_path: Path) -> No
     m = make_metrics()
     files = render_email_files(prepared_for(m), m, tmp_path)
     assert [f.kind for f in files] == ["email", "email_preview_html", "email_preview_text"]
-    assert [f.path.name for f in files] == [f"a-0100_cafe-muller-gmbh_email_2026Q3.{e}"
-                                            for e in ("eml", "html", "txt")]
+    assert [f.path.name for f in files] == [
+        f"a-0100_cafe-muller-gmbh_email_2026Q3.{e}" for e in ("eml", "html", "txt")
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.path.name for f in files)
     assert all(f.placeholders == 0 and not f.adjustments for f in files)
     preview = files[1].path.read_text(encoding="utf-8")
@@ -325,9 +480,18 @@ def test_no_champion_email_still_renders_and_records_the_reason(tmp_path: Path) 
 
 def test_missing_value_data_is_said_plainly_never_invented() -> None:
     m = make_metrics()
-    m = dataclasses.replace(m, value=dataclasses.replace(
-        m.value, quarterly_value=None, roi_pct=None, annualised_value=None, by_category={},
-        items=(), trend=tuple((q, None) for q, _ in m.value.trend)))
+    m = dataclasses.replace(
+        m,
+        value=dataclasses.replace(
+            m.value,
+            quarterly_value=None,
+            roi_pct=None,
+            annualised_value=None,
+            by_category={},
+            items=(),
+            trend=tuple((q, None) for q, _ in m.value.trend),
+        ),
+    )
     r = build_email(prepared_for(m), m)
     assert "no value data for Q3 2026" in r.text
     assert "no value data for Q3 2026" in r.html
@@ -338,18 +502,22 @@ def test_missing_value_data_is_said_plainly_never_invented() -> None:
 
 
 def test_blocked_held_and_onboarding_accounts_get_no_email() -> None:
-    for change in ({"status": "held"}, {"status": "blocked"}, {"status": "onboarding"}):
-        m = dataclasses.replace(make_metrics(), **change)
+    for status in ("held", "blocked", "onboarding"):
+        m = dataclasses.replace(make_metrics(), status=status)
         with pytest.raises(RenderError, match="A-0100"):
             build_email(prepared_for(m), m)
 
 
 def test_links_come_from_config_with_the_account_id_url_quoted() -> None:
-    config = load_config(overrides={"email": {
-        "links": {"dashboard": "https://app.example.net/a/{account_id}/home", "goals": ""},
-        "list_unsubscribe": {"url": "", "mailto": "optout@example.net"},
-        "reply_to": "team@example.net",
-    }})
+    config = load_config(
+        overrides={
+            "email": {
+                "links": {"dashboard": "https://app.example.net/a/{account_id}/home", "goals": ""},
+                "list_unsubscribe": {"url": "", "mailto": "optout@example.net"},
+                "reply_to": "team@example.net",
+            }
+        }
+    )
     m = make_metrics(account_id="A/01 ?&x")
     r = build_email(prepared_for(m, config), m)
     assert "https://app.example.net/a/A%2F01%20%3F%26x/home" in r.text
@@ -367,7 +535,8 @@ def test_a_missing_template_value_fails_the_account_with_a_clear_reason(tmp_path
     (tmp_path / "email").mkdir()
     (tmp_path / "email" / "qbr.html.j2").write_text(
         "<html><body>{{ v.company }} saved {{ v.hours_saved_this_year }} hours</body></html>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     m = make_metrics()
     out = tmp_path / "out"
     with pytest.raises(RenderError) as err:
@@ -381,7 +550,8 @@ def test_a_missing_template_value_fails_the_account_with_a_clear_reason(tmp_path
 def test_an_override_template_replaces_only_its_own_file(tmp_path: Path) -> None:
     (tmp_path / "email").mkdir()
     (tmp_path / "email" / "subject.j2").write_text(
-        "{{ v.company }}: your {{ v.quarter }} in numbers\n", encoding="utf-8")
+        "{{ v.company }}: your {{ v.quarter }} in numbers\n", encoding="utf-8"
+    )
     m = make_metrics()
     r = build_email(prepared_for(m), m, templates=tmp_path)
     assert r.subject == "Café Müller GmbH: your Q3 2026 in numbers"

@@ -380,3 +380,42 @@ def test_unknown_chart_mode(style: ChartStyle, tmp_path: Path) -> None:
 
     with pytest.raises(RenderError):
         render_pptx(enterprise_deck(), tmp_path / "x.pptx", style=style, charts="svg")  # type: ignore[arg-type]
+
+
+def test_odd_slides_on_a_foreign_template(style: ChartStyle, tmp_path: Path) -> None:
+    """python-pptx's own 4:3 default as a "customer template" (no Two Content layout), with
+    slides that exercise the fallbacks: blocks on a cover, one block on a two-column slide,
+    an empty content slide, a title-only slide."""
+    foreign = tmp_path / "foreign.pptx"
+    prs = Presentation()
+    prs.slide_layouts.remove(next(x for x in prs.slide_layouts if x.name == "Two Content"))
+    prs.save(str(foreign))
+    base = enterprise_deck()
+    kpis = next(b for b in base.slides[5].blocks if b.kind == "kpis")
+    chart = base.slides[7].blocks[0]
+    slides = (
+        Slide("cover", "title", "Cover with tiles", subtitle="Sub", blocks=(kpis,)),
+        Slide("one", "two_content", "One block, two columns", blocks=(chart,)),
+        Slide("two", "two_content", "Two blocks", blocks=(chart, kpis)),
+        Slide("empty", "content", "Nothing here yet"),
+        Slide("only", "title_only", "Title only", blocks=(kpis,)),
+        Slide("sec", "section", "Section", subtitle="With a subtitle"),
+        Slide("odd", "mystery_layout", "Unknown layout name"),
+    )
+    deck = Deck("enterprise", "X-1", "Acme", "Acme QBR", "Ana", "Q3 2026", slides)
+    out = tmp_path / "odd.pptx"
+    report = render_pptx(deck, out, template=foreign, style=style, png_cache={})
+    assert_clean_pptx(out)
+    result = Presentation(str(out))
+    assert [_title(s) for s in result.slides] == [s.title for s in slides]
+    assert report.layouts["two_content"] == "Title and Content"
+    assert any("no 'two_content' layout" in a for a in report.adjustments)
+    assert any("unknown layout 'mystery_layout'" in a for a in report.adjustments)
+    for slide in result.slides:
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0
+            assert shape.left + shape.width <= result.slide_width
+            assert shape.top + shape.height <= result.slide_height
+    # The single chart on a two-column slide spans both columns.
+    (pic,) = [s for s in result.slides[1].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert pic.width > result.slide_width * 0.6

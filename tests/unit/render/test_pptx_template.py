@@ -210,7 +210,9 @@ def test_open_template_errors(tmp_path: Path, content: bytes) -> None:
 
 
 def test_built_templates(tmp_path: Path) -> None:
-    """scripts/build_templates.py builds both templates; they are clean and 16:9."""
+    """scripts/build_templates.py builds both templates; they are clean and 16:9, and the
+    committed ones are up to date (every XML part equal; the logo PNG may differ by FreeType
+    version)."""
     import runpy
 
     module = runpy.run_path(str(Path(__file__).parents[3] / "scripts" / "build_templates.py"))
@@ -222,3 +224,26 @@ def test_built_templates(tmp_path: Path) -> None:
             prs.slide_width == 12192000 and prs.slide_height == 6858000
         )
         assert prs.core_properties.author == "deckgen"
+        committed = Path(__file__).parents[3] / "layouts" / name
+        with zipfile.ZipFile(tmp_path / name) as fresh, zipfile.ZipFile(committed) as repo:
+            assert fresh.namelist() == repo.namelist()
+            for part in fresh.namelist():
+                if not part.startswith("ppt/media/"):
+                    assert fresh.read(part) == repo.read(part), (
+                        f"{name}:{part} differs: run python scripts/build_templates.py"
+                    )
+
+
+def test_potx_template_opens(alt_template: Path, tmp_path: Path) -> None:
+    """Corporate templates often come as .potx (a different main content type)."""
+    potx = tmp_path / "corp.potx"
+    with zipfile.ZipFile(alt_template) as src, zipfile.ZipFile(potx, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"presentation.main+xml", b"template.main+xml")
+            dst.writestr(item, data)
+    with pytest.raises(ValueError, match="not a PowerPoint file"):  # python-pptx refuses it
+        Presentation(str(potx))
+    prs = tpl.open_template(potx)
+    assert tpl.find_layouts(prs, ["content"]).names() == {"content": "Body"}

@@ -1,0 +1,229 @@
+"""Google Slides output: the entry points the CLI and the batch runner call.
+
+`render_gslides` is the per-account counterpart of `pipeline.render_decks`: it builds each deck
+model, plans its API calls (`gslides_requests`, pure) and either writes the plans as JSON
+(`dry_run=True`: no network, no credentials) or publishes them (`gslides_client`). Chart PNGs
+are drawn lazily (only for decks that need uploading) and shared with the pptx renderer through
+the same `png_cache` keys.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from deckgen.charting.style import ChartStyle
+from deckgen.errors import PublishError
+from deckgen.model.deck import ChartSpec, Deck
+from deckgen.render.gslides_requests import GslidesSettings, Plan, build_plan
+
+if TYPE_CHECKING:
+    from deckgen.metrics.results import AccountMetrics
+    from deckgen.pipeline import Prepared
+    from deckgen.render.gslides_client import GslidesSession, PublishResult
+
+__all__ = [
+    "GslidesOutput",
+    "chart_media",
+    "open_session",
+    "plan_deck",
+    "plan_file_name",
+    "publish_deck",
+    "render_gslides",
+    "write_plan",
+]
+
+
+@dataclass(frozen=True)
+class GslidesOutput:
+    """One deck for the command output and the manifest (`url` is None on a dry run)."""
+
+    kind: str
+    title: str
+    placeholders: int
+    url: str | None = None
+    presentation_id: str | None = None
+    status: str = "planned"  # planned | created | resumed | unchanged | kept | replaced
+    plan_path: Path | None = None
+    adjustments: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _default_template() -> Path:
+    from deckgen.resources import data_path
+
+    return data_path("layouts", "default.pptx")
+
+
+def plan_deck(
+    deck: Deck, settings: GslidesSettings, style: ChartStyle, *, template: Path | None = None
+) -> Plan:
+    """The plan for one deck (the .pptx `template` is converted on upload when no
+    `gslides.template_id` is configured; default: layouts/default.pptx)."""
+    name = (template or _default_template()).name
+    return build_plan(deck, settings, style, template_file=name)
+
+
+def plan_file_name(deck: Deck) -> str:
+    from deckgen.output.paths import account_stem
+
+    return (
+        f"{account_stem(deck.account_id, deck.account_name)}_{deck.kind}_{deck.quarter}"
+        f".gslides.json"
+    )
+
+
+def write_plan(
+    deck: Deck,
+    settings: GslidesSettings,
+    style: ChartStyle,
+    out_dir: Path,
+    *,
+    template: Path | None = None,
+) -> Path:
+    """`--dry-run`: write the deck's ordered API calls as JSON (atomically); no network."""
+    from deckgen.output.atomic import write_text
+    from deckgen.output.paths import safe_join
+
+    plan = plan_deck(deck, settings, style, template=template)
+    target = safe_join(out_dir, plan_file_name(deck))
+    write_text(target, plan.dumps())
+    return target
+
+
+def _chart_png(
+    spec: ChartSpec, w_in: float, h_in: float, style: ChartStyle, cache: dict[str, bytes]
+) -> bytes:
+    """Same cache discipline as the pptx renderer: reuse by id unless the aspect is >12% off."""
+    from PIL import Image
+
+    for key in (spec.id, f"{spec.id}@{w_in:.1f}x{h_in:.1f}"):
+        data = cache.get(key)
+        if data is None:
+            continue
+        with Image.open(io.BytesIO(data)) as img:
+            iw, ih = img.size
+        if abs((iw / ih) / (w_in / h_in) - 1) <= 0.12:
+            return data
+    from deckgen.charting.mpl import render_png
+
+    data = render_png(spec, style, w_in, h_in)
+    cache[spec.id if spec.id not in cache else f"{spec.id}@{w_in:.1f}x{h_in:.1f}"] = data
+    return data
+
+
+def chart_media(
+    plan: Plan,
+    style: ChartStyle,
+    *,
+    template: Path | None = None,
+    png_cache: dict[str, bytes] | None = None,
+    renderer: Callable[[ChartSpec, float, float], bytes] | None = None,
+) -> Callable[[str], bytes]:
+    """`media(key)` for the executor: the template .pptx bytes or a chart PNG, made on demand."""
+    cache = png_cache if png_cache is not None else {}
+
+    def media(key: str) -> bytes:
+        if key == "template":
+            path = template or _default_template()
+            try:
+                return path.read_bytes()
+            except OSError as exc:
+                raise PublishError(f"cannot read the template {path}: {exc}") from None
+        img = plan.charts.get(key)
+        if img is None:
+            raise PublishError(f"plan has no media {key!r}")
+        if renderer is not None:
+            return renderer(img.spec, img.width_in, img.height_in)
+        return _chart_png(img.spec, img.width_in, img.height_in, style, cache)
+
+    return media
+
+
+def open_session(
+    config: Any, *, env: Any = None, http: Any = None, **kwargs: Any
+) -> GslidesSession:
+    """Settings + credentials (`gslides_auth.select_credentials`) -> one session for a run."""
+    from deckgen.render.gslides_auth import select_credentials
+    from deckgen.render.gslides_client import GslidesSession
+
+    settings = GslidesSettings.from_config(config)
+    creds = None if http is not None else select_credentials(settings, env).credentials
+    return GslidesSession(settings, credentials=creds, http=http, **kwargs)
+
+
+def publish_deck(
+    deck: Deck,
+    session: GslidesSession,
+    style: ChartStyle,
+    *,
+    template: Path | None = None,
+    png_cache: dict[str, bytes] | None = None,
+) -> tuple[Plan, PublishResult]:
+    plan = plan_deck(deck, session.settings, style, template=template)
+    media = chart_media(plan, style, template=template, png_cache=png_cache)
+    return plan, session.publish(plan, media)
+
+
+def render_gslides(
+    prepared: Prepared,
+    m: AccountMetrics,
+    out_dir: Path,
+    *,
+    session: GslidesSession | None = None,
+    kinds: list[str] | None = None,
+    template: Path | None = None,
+    dry_run: bool = False,
+    png_cache: dict[str, bytes] | None = None,
+    style: ChartStyle | None = None,
+) -> list[GslidesOutput]:
+    """Build and publish (or, with `dry_run`, plan to `out_dir`) an account's decks.
+
+    A publish needs `session` (one per run: `open_session(prepared.config)`), so every account
+    of a batch shares its rate limiter. Raises PublishError for the first deck that fails;
+    decks already published stay published and a re-run resumes the failed one.
+    """
+    from deckgen.charting.style import load_style
+    from deckgen.model.build import build_deck, charts_for, deck_kinds_for
+
+    settings = session.settings if session else GslidesSettings.from_config(prepared.config)
+    if not dry_run and session is None:
+        raise PublishError("publishing to Google Slides needs a session (open_session(config))")
+    style = style or load_style()
+    kinds = kinds or deck_kinds_for(m, prepared.config)
+    specs = charts_for(m, prepared.config)
+    cache = png_cache if png_cache is not None else {}
+    out: list[GslidesOutput] = []
+    for kind in kinds:
+        deck = build_deck(m, prepared.config, kind, charts=specs)
+        if dry_run:
+            path = write_plan(deck, settings, style, out_dir, template=template)
+            plan = plan_deck(deck, settings, style, template=template)
+            out.append(
+                GslidesOutput(
+                    kind,
+                    plan.title,
+                    len(plan.placeholders),
+                    plan_path=path,
+                    adjustments=tuple(plan.adjustments),
+                )
+            )
+            continue
+        assert session is not None
+        plan, result = publish_deck(deck, session, style, template=template, png_cache=cache)
+        out.append(
+            GslidesOutput(
+                kind,
+                result.title,
+                len(plan.placeholders),
+                result.url,
+                result.presentation_id,
+                result.status,
+                adjustments=tuple(plan.adjustments),
+                warnings=tuple(result.warnings),
+            )
+        )
+    return out
