@@ -1,8 +1,9 @@
-"""Config access for the metrics engine, with the few extra keys the metrics need.
+"""Cached config access for the metrics engine.
 
-Every threshold and weight is read from the config. Keys that `deckgen/defaults.yaml` does not (yet)
-define are listed in `EXTRA_DEFAULTS` with their documented default, so a `Config` built from the
-shipped defaults still works; once the key is added to `defaults.yaml` the config value wins.
+Every threshold and weight is read from the config (documented in `deckgen/defaults.yaml`). The
+engine reads the same few keys hundreds of thousands of times on a large book, so parsed values
+are cached per Config. `EXTRA_DEFAULTS` is a hook for keys a newer engine reads before the
+defaults file lists them; it is empty when the two agree.
 """
 
 from __future__ import annotations
@@ -12,37 +13,7 @@ from typing import Any
 
 from deckgen.config import Config
 
-EXTRA_DEFAULTS: dict[str, Any] = {
-    # usage depth = DAU/MAU stickiness, mapped linearly: 0 -> 0 points, this ratio or more -> 100
-    "health.usage_depth_full_dau_mau": 0.5,
-    # 90-day user trend, mapped linearly: -N% -> 0 points, 0% -> 50, +N% -> 100
-    "health.trend_range_pct": 30,
-    # trailing window (days) for touchpoints, ticket CSAT and ticket volume
-    "health.window_days": 90,
-    # window (days) over which executive attendance at QBR/EBR touchpoints is measured
-    "health.exec_attendance_window_days": 365,
-    # touchpoint types that count as a business review (for executive attendance)
-    "health.review_touchpoint_types": ["qbr", "ebr"],
-    # ticket priorities that count as critical (forced Red when open too long)
-    "health.critical_priorities": ["p1", "urgent"],
-    # a month-over-month spike needs at least this many more tickets than the month before
-    "health.volume_spike_min_tickets": 3,
-    # signals: "yellow" when within this % of the threshold on the healthy side
-    "signals.yellow_margin_pct": 25,
-    # feature-name keywords (case-insensitive substring) behind product-type signals
-    "signals.feature_keywords": {
-        "dashboard_views": "dashboard",
-        "sequences": "sequence",
-        "deflection": "deflect",
-        "deflection_base": "ticket",
-        "project_management": "project",
-        "analytics": "export",
-        "api_platform": "endpoint",
-        "sales_enablement": "sequence",
-        "customer_support": "deflect",
-        "collaboration": "invite",
-    },
-}
+EXTRA_DEFAULTS: dict[str, Any] = {}
 
 
 # A Config is read-only, so parsed values are cached per Config object (the engine reads the same

@@ -53,6 +53,7 @@ __all__ = [
     "RenderedEmail",
     "build_email",
     "email_file_name",
+    "gets_email",
     "preview_html",
     "recipient",
     "render_email_files",
@@ -151,6 +152,13 @@ def build_email(
     return RenderedEmail(
         m.account_id, m.period.quarter, subject, preheader, html, text + "\n", images
     )
+
+
+def gets_email(m: AccountMetrics, config: Config) -> bool:
+    """Whether the account's tier is routed to the QBR email (`outputs.<tier>` holds "email")
+    and the account may get one: the rule `deckgen batch` applies, for `deckgen email`."""
+    routed = "email" in (config.get(f"outputs.{m.tier}", []) or [])
+    return routed and m.status not in ("held", "blocked", "onboarding") and not m.facts.onboarding
 
 
 def recipient(m: AccountMetrics) -> tuple[Address | None, str | None]:

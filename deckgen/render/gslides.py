@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GslidesOutput",
     "chart_media",
+    "import_template",
     "open_session",
     "plan_deck",
     "plan_file_name",
@@ -227,3 +228,39 @@ def render_gslides(
             )
         )
     return out
+
+
+def import_template(path: Path, session: GslidesSession, *, name: str | None = None) -> str:
+    """Upload a .pptx converted to Google Slides and return its id for `gslides.template_id`.
+
+    Why: with the `drive.file` scope deckgen can only open files it created itself, so a
+    template made by hand in Google Slides is invisible to it. Importing the designed .pptx (or
+    a Slides deck downloaded as .pptx) through deckgen makes a template it may copy.
+    """
+    from deckgen.render.gslides_requests import DECK_MIME, FILE_FIELDS
+
+    settings = session.settings
+    body: dict[str, Any] = {
+        "name": name or f"deckgen template ({path.stem})",
+        "mimeType": DECK_MIME,
+        "appProperties": {"deckgen_role": "template"},
+    }
+    if settings.folder_id:
+        body["parents"] = [settings.folder_id]
+    call = {
+        "id": "import_template",
+        "phase": "create",
+        "method": "drive.files.create",
+        "params": {"fields": FILE_FIELDS, "supportsAllDrives": True},
+        "body": body,
+        "media": "template",
+    }
+    from deckgen.render.gslides_schema import assert_valid
+
+    assert_valid([call])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PublishError(f"cannot read the template {path}: {exc}") from None
+    result = session.run(call, media=lambda _key: data)
+    return str(result["id"])

@@ -312,3 +312,31 @@ def test_a_bad_quarter_override_is_a_config_error(make_book: BookFactory) -> Non
 
     with pytest.raises(ConfigError, match="not a quarter"):
         run(make_book(accounts=account_table("A")), quarter="2026Q7")
+
+
+def test_empty_and_odd_tables_do_not_crash(make_book: BookFactory) -> None:
+    book = make_book(
+        accounts=account_table("A", "B", licensed_seats=[0, ""], arr=[0, -5]),
+        usage={"account_id": [], "month": [], "active_users": []},
+        tickets={"account_id": [], "ticket_id": [], "opened_at": []},
+        features={"account_id": ["B"], "month": ["2026-13"], "feature": ["x"], "events": [3]},
+        value={
+            "account_id": ["A", "ghost"],
+            "quarter": ["2026Q3", "2026Q3"],
+            "category": ["time_savings", "quality"],
+            "label": ["a", "b"],
+            "quantity": ["abc", "5"],
+        },
+        goals={"account_id": ["A"], "goal": ["g"]},
+        actions={"account_id": ["B"], "action": ["a"]},
+        touchpoints={"account_id": ["A"], "date": ["2026-11-01"]},
+        invoices={"account_id": ["A"], "invoice_date": ["2026-09-01"], "amount": ["x"]},
+        roadmap={"item": ["r"]},
+    )
+    ms = run(book)
+    assert [m.status for m in ms] == ["ok", "ok"]
+    a = ms[0]
+    assert a.usage.seat_utilisation_pct is None
+    assert a.value.items[0].value is None and a.value.roi_pct is None
+    assert a.support.tickets_in_quarter == 0 and a.support.volume_trend == "flat"
+    assert a.actions == () and ms[1].actions[0].status == "not started"

@@ -38,6 +38,7 @@ from deckgen.metrics.results import (
 from deckgen.pipeline import Prepared
 from deckgen.render.email import (
     build_email,
+    gets_email,
     preview_html,
     render_email_files,
     to_message,
@@ -499,6 +500,16 @@ def test_missing_value_data_is_said_plainly_never_invented() -> None:
     assert len(r.images) == 2  # no value chart without value data
     for bad in ("None", "nan", "[[", "–%"):
         assert bad not in r.text, bad
+
+
+def test_gets_email_follows_tier_routing() -> None:
+    config = default_config()
+    m = make_metrics()
+    assert gets_email(m, config)
+    assert not gets_email(dataclasses.replace(m, tier="enterprise"), config)
+    assert not gets_email(dataclasses.replace(m, status="held"), config)
+    onboarding = dataclasses.replace(m, facts=dataclasses.replace(m.facts, onboarding=True))
+    assert not gets_email(onboarding, config)
 
 
 def test_blocked_held_and_onboarding_accounts_get_no_email() -> None:

@@ -8,7 +8,7 @@ import os
 import stat
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -26,26 +26,43 @@ def private_key_pem() -> str:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 @pytest.fixture
 def sa_file(tmp_path: Path, private_key_pem: str) -> Path:
     path = tmp_path / "sa.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "cs-ops", "private_key_id": "abc123",
-        "private_key": private_key_pem, "client_email": "deckgen@cs-ops.iam.gserviceaccount.com",
-        "client_id": "1234567890", "token_uri": "https://oauth2.googleapis.com/token",
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "cs-ops",
+                "private_key_id": "abc123",
+                "private_key": private_key_pem,
+                "client_email": "deckgen@cs-ops.iam.gserviceaccount.com",
+                "client_id": "1234567890",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def _token_json() -> str:
-    return json.dumps({"token": ACCESS, "refresh_token": REFRESH, "client_id": "cid.apps",
-                       "client_secret": "csecret-SECRET", "scopes": list(auth.SCOPES),
-                       "token_uri": "https://oauth2.googleapis.com/token",
-                       "type": "authorized_user"})
+    return json.dumps(
+        {
+            "token": ACCESS,
+            "refresh_token": REFRESH,
+            "client_id": "cid.apps",
+            "client_secret": "csecret-SECRET",
+            "scopes": list(auth.SCOPES),
+            "token_uri": "https://oauth2.googleapis.com/token",
+            "type": "authorized_user",
+        }
+    )
 
 
 @pytest.fixture
@@ -77,20 +94,21 @@ def _store_token(env: dict[str, str], mode: int = 0o600) -> Path:
 
 def test_token_path_order(tmp_path: Path) -> None:
     s = GslidesSettings()
-    assert auth.token_path(s, {"XDG_CONFIG_HOME": "/x"}) == Path(
-        "/x/deckgen/google-token.json")
+    assert auth.token_path(s, {"XDG_CONFIG_HOME": "/x"}) == Path("/x/deckgen/google-token.json")
     assert auth.token_path(s, {"HOME": "/h"}) == Path("/h/.config/deckgen/google-token.json")
     assert auth.token_path(s, {"HOME": "/h", auth.ENV_TOKEN: "/t.json"}) == Path("/t.json")
-    assert auth.token_path(replace(s, token_file="/cfg.json"),
-                           {auth.ENV_TOKEN: "/t.json"}) == Path("/cfg.json")
+    assert auth.token_path(replace(s, token_file="/cfg.json"), {auth.ENV_TOKEN: "/t.json"}) == Path(
+        "/cfg.json"
+    )
 
 
 # --------------------------------------------------------------------------- selection
 
 
 def test_service_account_file_with_delegation(sa_file: Path, env: dict[str, str]) -> None:
-    settings = replace(GslidesSettings(), service_account_file=str(sa_file),
-                       delegated_user="csm@example.com")
+    settings = replace(
+        GslidesSettings(), service_account_file=str(sa_file), delegated_user="csm@example.com"
+    )
     choice = auth.select_credentials(settings, env)
     assert choice.mode == "service_account"
     assert choice.identity == "deckgen@cs-ops.iam.gserviceaccount.com acting as csm@example.com"
@@ -100,7 +118,8 @@ def test_service_account_file_with_delegation(sa_file: Path, env: dict[str, str]
 
 
 def test_auto_order_service_account_then_token_then_adc(
-        sa_file: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    sa_file: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import google.auth
 
     adc_creds = object()
@@ -110,15 +129,22 @@ def test_auto_order_service_account_then_token_then_adc(
     assert auth.select_credentials(s, env).credentials is adc_creds
     _store_token(env)
     assert auth.select_credentials(s, env).mode == "oauth"
-    assert auth.select_credentials(s, {**env, auth.ENV_SERVICE_ACCOUNT: str(sa_file)}
-                                   ).mode == "service_account"
+    assert (
+        auth.select_credentials(s, {**env, auth.ENV_SERVICE_ACCOUNT: str(sa_file)}).mode
+        == "service_account"
+    )
     # an explicit mode is never overridden by what else is lying around
-    assert auth.select_credentials(replace(s, auth="adc"),
-                                   {**env, auth.ENV_SERVICE_ACCOUNT: str(sa_file)}).mode == "adc"
+    assert (
+        auth.select_credentials(
+            replace(s, auth="adc"), {**env, auth.ENV_SERVICE_ACCOUNT: str(sa_file)}
+        ).mode
+        == "adc"
+    )
 
 
-def test_stored_token_is_loaded_and_reprotected(env: dict[str, str], no_adc: None,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_stored_token_is_loaded_and_reprotected(
+    env: dict[str, str], no_adc: None, caplog: pytest.LogCaptureFixture
+) -> None:
     path = _store_token(env, mode=0o644)
     with caplog.at_level(logging.WARNING, logger="deckgen.gslides"):
         choice = auth.select_credentials(GslidesSettings(), env)
@@ -138,8 +164,7 @@ def test_nothing_configured_is_one_clear_error(env: dict[str, str], no_adc: None
     with pytest.raises(PublishError, match="not signed in"):
         auth.select_credentials(replace(GslidesSettings(), auth="oauth"), env)
     with pytest.raises(PublishError, match="key file not found"):
-        auth.select_credentials(replace(GslidesSettings(), service_account_file="/nope.json"),
-                                env)
+        auth.select_credentials(replace(GslidesSettings(), service_account_file="/nope.json"), env)
 
 
 def test_a_token_without_our_scopes_asks_for_login_again(env: dict[str, str]) -> None:
@@ -147,11 +172,11 @@ def test_a_token_without_our_scopes_asks_for_login_again(env: dict[str, str]) ->
     data = json.loads(path.read_text())
     data["scopes"] = ["https://www.googleapis.com/auth/drive.file"]
     path.write_text(json.dumps(data))
-    with pytest.raises(PublishError, match="lacks scope.*presentations"):
+    with pytest.raises(PublishError, match=r"lacks scope.*presentations"):
         auth.select_credentials(replace(GslidesSettings(), auth="oauth"), env)
 
 
-# --------------------------------------------------------------------------- login / status / logout
+# --------------------------------------------------------------------------- login, status, logout
 
 
 class _FakeCreds:
@@ -160,7 +185,7 @@ class _FakeCreds:
 
 
 class _FakeFlow:
-    seen: dict[str, Any] = {}
+    seen: ClassVar[dict[str, Any]] = {}
 
     def run_local_server(self, **kw: Any) -> _FakeCreds:
         _FakeFlow.seen.update(kw)
@@ -176,8 +201,9 @@ def test_login_stores_the_token_owner_only(tmp_path: Path, env: dict[str, str]) 
         calls.append((path, scopes))
         return _FakeFlow()
 
-    path = auth.login(GslidesSettings(), env, client_secrets=secrets, open_browser=False,
-                      flow_factory=factory)
+    path = auth.login(
+        GslidesSettings(), env, client_secrets=secrets, open_browser=False, flow_factory=factory
+    )
     assert calls == [(str(secrets), list(auth.SCOPES))]
     assert _FakeFlow.seen["port"] == 0 and _FakeFlow.seen["open_browser"] is False
     assert path == Path(env["XDG_CONFIG_HOME"]) / "deckgen" / "google-token.json"
@@ -190,8 +216,9 @@ def test_login_stores_the_token_owner_only(tmp_path: Path, env: dict[str, str]) 
         auth.login(GslidesSettings(), env, flow_factory=factory)
 
 
-def test_status_names_the_identity_never_the_secret(sa_file: Path, env: dict[str, str],
-                                                    no_adc: None) -> None:
+def test_status_names_the_identity_never_the_secret(
+    sa_file: Path, env: dict[str, str], no_adc: None
+) -> None:
     st = auth.status(GslidesSettings(), env)
     assert not st.ok and st.mode is None and "deckgen auth login" in st.problems[0]
     _store_token(env)
@@ -202,13 +229,13 @@ def test_status_names_the_identity_never_the_secret(sa_file: Path, env: dict[str
     sa = auth.status(replace(GslidesSettings(), service_account_file=str(sa_file)), env)
     assert sa.mode == "service_account" and not sa.ok
     assert "Shared Drive" in sa.problems[0] or "shared_drive_id" in sa.problems[0]
-    ok_sa = auth.status(replace(GslidesSettings(), service_account_file=str(sa_file),
-                                shared_drive_id="0AD"), env)
+    ok_sa = auth.status(
+        replace(GslidesSettings(), service_account_file=str(sa_file), shared_drive_id="0AD"), env
+    )
     assert ok_sa.ok and "PRIVATE" not in "\n".join(ok_sa.lines())
 
 
-def test_logout_revokes_then_deletes(env: dict[str, str],
-                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_logout_revokes_then_deletes(env: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
     path = _store_token(env)
     revoked: list[str] = []
     assert auth.logout(GslidesSettings(), env, post=revoked.append) is True

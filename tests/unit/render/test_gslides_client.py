@@ -7,12 +7,10 @@ go over the wire (not just the plan) is valid.
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from googleapiclient.http import HttpMockSequence
 
 from deckgen.charting.style import ChartStyle, load_style
 from deckgen.errors import PublishError
@@ -49,9 +47,10 @@ from tests.unit.render.test_gslides_fixtures import (
     upload_responses,
 )
 
-SETTINGS = replace(GslidesSettings(), retry=RetrySettings(max_attempts=3, base_delay_s=1.0,
-                                                          max_delay_s=8.0,
-                                                          max_retry_after_s=60.0))
+SETTINGS = replace(
+    GslidesSettings(),
+    retry=RetrySettings(max_attempts=3, base_delay_s=1.0, max_delay_s=8.0, max_retry_after_s=60.0),
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +69,13 @@ class Harness:
         self.clock = 0.0
         limiter = RateLimiter(settings.rate, clock=lambda: self.clock, sleep=self._pace)
         self.session = GslidesSession(
-            settings, http=self.http, sleep=self._sleep, rng=lambda: 1.0, limiter=limiter,
-            on_call=self._record)
+            settings,
+            http=self.http,
+            sleep=self._sleep,
+            rng=lambda: 1.0,
+            limiter=limiter,
+            on_call=self._record,
+        )
 
     def _sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -132,13 +136,17 @@ def test_full_flow_creates_one_deck_and_removes_the_images(style: ChartStyle) ->
     content = next(c for c in h.sent if c["id"] == "content")
     assert content["body"]["writeControl"] == {"requiredRevisionId": "rev-1"}
     images = [r["createImage"]["url"] for r in content["body"]["requests"] if "createImage" in r]
-    assert images == [f"https://drive.google.com/uc?id=img-{k}&export=download"
-                      for k in plan.charts]
+    assert images == [
+        f"https://drive.google.com/uc?id=img-{k}&export=download" for k in plan.charts
+    ]
     notes = next(c for c in h.sent if c["id"] == "notes")
     assert notes["body"]["writeControl"] == {"requiredRevisionId": "rev-2"}
     # uploads carried the right bytes: the template and each chart PNG
-    raw = b"".join(b if isinstance(b, bytes) else str(b).encode()
-                   for _, _, b, _ in h.http.request_sequence if b)
+    raw = b"".join(
+        b if isinstance(b, bytes) else str(b).encode()
+        for _, _, b, _ in h.http.request_sequence
+        if b
+    )
     assert b"\x89PNG" in raw
 
 
@@ -175,36 +183,53 @@ def test_rate_limit_403_is_retried_but_other_403_fails_at_once(style: ChartStyle
     assert h.publish(plan).status == "created"
     assert len(h.sleeps) == 1 and h.done()
 
-    h2 = Harness([ok({"files": []}), error(403, "insufficientFilePermissions",
-                                           "The user does not have sufficient permissions")])
-    with pytest.raises(PublishError, match=r"create \(drive.files.create\) failed: HTTP 403 "
-                                           r"insufficientFilePermissions"):
+    h2 = Harness(
+        [
+            ok({"files": []}),
+            error(
+                403, "insufficientFilePermissions", "The user does not have sufficient permissions"
+            ),
+        ]
+    )
+    with pytest.raises(
+        PublishError,
+        match=r"create \(drive.files.create\) failed: HTTP 403 "
+        r"insufficientFilePermissions",
+    ):
         h2.publish(plan)
     assert h2.sleeps == [] and h2.done()
 
 
 def test_500_storm_gives_up_cleanly_and_removes_images(style: ChartStyle) -> None:
     plan = _plan(style, enterprise_deck())
-    r = [ok({"files": []}), ok({"id": "pres-1"}), ok(inspect_body(plan)),
-         *upload_responses(plan),
-         *[error(500) for _ in range(SETTINGS.retry.max_attempts)],
-         *cleanup_responses(plan)]
+    r = [
+        ok({"files": []}),
+        ok({"id": "pres-1"}),
+        ok(inspect_body(plan)),
+        *upload_responses(plan),
+        *[error(500) for _ in range(SETTINGS.retry.max_attempts)],
+        *cleanup_responses(plan),
+    ]
     h = Harness(r)
     with pytest.raises(PublishError) as exc:
         h.publish(plan)
     assert "content (slides.presentations.batchUpdate) failed after 3 attempts: HTTP 500" in str(
-        exc.value)
+        exc.value
+    )
     assert h.done()  # every image was unshared and deleted after the failure
     assert h.sleeps == [1.0, 2.0]  # capped exponential backoff (rng=1.0 -> the cap)
     log = requests_log(h.http)
     assert log[-4:] == [
-        ("DELETE", f"/drive/v3/files/img-{k}{tail}") for k in plan.charts
-        for tail in ("/permissions/anyoneWithLink", "")]
+        ("DELETE", f"/drive/v3/files/img-{k}{tail}")
+        for k in plan.charts
+        for tail in ("/permissions/anyoneWithLink", "")
+    ]
 
 
 def test_backoff_is_capped_with_full_jitter(style: ChartStyle) -> None:
-    settings = replace(SETTINGS, retry=RetrySettings(max_attempts=7, base_delay_s=1.0,
-                                                     max_delay_s=8.0))
+    settings = replace(
+        SETTINGS, retry=RetrySettings(max_attempts=7, base_delay_s=1.0, max_delay_s=8.0)
+    )
     plan = _plan(style)
     h = Harness([ok({"files": []}), *[error(429)] * 7], settings)
     h.session.rng = lambda: 0.5
@@ -222,8 +247,9 @@ def test_retry_after_beyond_the_limit_fails_instead_of_waiting(style: ChartStyle
 
 
 def test_retry_after_http_date() -> None:
-    assert _retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"},
-                        now=lambda: 1445412500.0) == pytest.approx(10.0)
+    assert _retry_after(
+        {"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"}, now=lambda: 1445412500.0
+    ) == pytest.approx(10.0)
     assert _retry_after({}) is None
 
 
@@ -232,20 +258,32 @@ def test_retry_after_http_date() -> None:
 
 def test_failure_mid_batch_then_rerun_resumes_the_tagged_copy(style: ChartStyle) -> None:
     plan = _plan(style, enterprise_deck())
-    first = [ok({"files": []}), ok({"id": "pres-1", "name": "x"}), ok(inspect_body(plan)),
-             *upload_responses(plan),
-             error(400, "badRequest", "Invalid requests[42].insertText"),
-             *cleanup_responses(plan)]
+    first = [
+        ok({"files": []}),
+        ok({"id": "pres-1", "name": "x"}),
+        ok(inspect_body(plan)),
+        *upload_responses(plan),
+        error(400, "badRequest", "Invalid requests[42].insertText"),
+        *cleanup_responses(plan),
+    ]
     h1 = Harness(first)
-    with pytest.raises(ApiCallError, match=r"content \(slides.presentations.batchUpdate\) "
-                                           r"failed: HTTP 400"):
+    with pytest.raises(
+        ApiCallError,
+        match=r"content \(slides.presentations.batchUpdate\) "
+        r"failed: HTTP 400",
+    ):
         h1.publish(plan)
     assert h1.done() and h1.sleeps == []
 
     # Re-run: the listing finds the tagged copy (same inputs, in progress) -> no new copy.
     tagged = deck_file(plan, "pres-1", stage="in_progress")
-    second = [ok({"files": [tagged]}), ok(inspect_body(plan)), *upload_responses(plan),
-              ok({"replies": []}), *tail_responses(plan)]
+    second = [
+        ok({"files": [tagged]}),
+        ok(inspect_body(plan)),
+        *upload_responses(plan),
+        ok({"replies": []}),
+        *tail_responses(plan),
+    ]
     h2 = Harness(second)
     result = h2.publish(plan)
     assert h2.done()
@@ -258,9 +296,12 @@ def test_failure_mid_batch_then_rerun_resumes_the_tagged_copy(style: ChartStyle)
 def test_rerun_after_content_landed_skips_to_notes(style: ChartStyle) -> None:
     plan = _plan(style)
     tagged = deck_file(plan, "pres-1", stage="in_progress")
-    r = [ok({"files": [tagged]}), ok(inspect_body(plan, applied=True)),
-         ok(notes_body(plan, written=True)),
-         ok({"id": "pres-1", "webViewLink": "https://docs.google.com/presentation/d/pres-1/edit"})]
+    r = [
+        ok({"files": [tagged]}),
+        ok(inspect_body(plan, applied=True)),
+        ok(notes_body(plan, written=True)),
+        ok({"id": "pres-1", "webViewLink": "https://docs.google.com/presentation/d/pres-1/edit"}),
+    ]
     h = Harness(r)
     result = h.publish(plan)
     assert h.done() and result.status == "resumed"
@@ -275,8 +316,7 @@ def test_unchanged_deck_is_not_touched(style: ChartStyle) -> None:
     assert h.ids() == ["find"] and h.done()
 
 
-def test_changed_inputs_replace_the_old_deck_after_the_new_one_is_done(
-        style: ChartStyle) -> None:
+def test_changed_inputs_replace_the_old_deck_after_the_new_one_is_done(style: ChartStyle) -> None:
     plan = _plan(style)
     old = deck_file(plan, "pres-old", stage="complete", input_hash="0" * 64)
     r = [*happy_responses(plan, "pres-new", found=[old]), ok({"id": "pres-old"})]
@@ -297,16 +337,24 @@ def test_changed_inputs_replace_the_old_deck_after_the_new_one_is_done(
 def test_stale_half_made_copies_and_stray_images_are_removed_first(style: ChartStyle) -> None:
     plan = _plan(style)
     stale = deck_file(plan, "pres-stale", stage="in_progress", input_hash="1" * 64)
-    stray = {"id": "img-stray", "appProperties": {"deckgen_key": plan.deck_key,
-                                                  "deckgen_role": "chart_image"}}
-    r = [ok({"files": [stale, stray]}), ({"status": "204"}, ""), ({"status": "204"}, ""),
-         *happy_responses(plan)[1:]]
+    stray = {
+        "id": "img-stray",
+        "appProperties": {"deckgen_key": plan.deck_key, "deckgen_role": "chart_image"},
+    }
+    r = [
+        ok({"files": [stale, stray]}),
+        ({"status": "204"}, ""),
+        ({"status": "204"}, ""),
+        *happy_responses(plan)[1:],
+    ]
     h = Harness(r)
     assert h.publish(plan).status == "created"
     assert h.done()
     log = requests_log(h.http)
-    assert log[1:3] == [("DELETE", "/drive/v3/files/img-stray"),
-                        ("DELETE", "/drive/v3/files/pres-stale")]
+    assert log[1:3] == [
+        ("DELETE", "/drive/v3/files/img-stray"),
+        ("DELETE", "/drive/v3/files/pres-stale"),
+    ]
 
 
 def test_copy_with_unknown_outcome_is_looked_up_not_repeated(style: ChartStyle) -> None:
@@ -325,10 +373,15 @@ def test_dropped_connection_on_upload_adopts_the_uploaded_image(style: ChartStyl
     plan = _plan(style)
     (key,) = plan.charts
     r = happy_responses(plan)
-    uploaded = {"id": f"img-{key}", "appProperties": {"deckgen_key": plan.deck_key,
-                                                      "deckgen_role": "chart_image",
-                                                      "deckgen_media": key}}
-    r[3:4] = [socket.timeout("timed out"), ok({"files": [uploaded]})]  # type: ignore[list-item]
+    uploaded = {
+        "id": f"img-{key}",
+        "appProperties": {
+            "deckgen_key": plan.deck_key,
+            "deckgen_role": "chart_image",
+            "deckgen_media": key,
+        },
+    }
+    r[3:4] = [TimeoutError("timed out"), ok({"files": [uploaded]})]  # type: ignore[list-item]
     h = Harness(r)
     assert h.publish(plan).status == "created"
     assert h.done()
@@ -339,9 +392,11 @@ def test_batch_retry_refused_after_it_had_landed_counts_as_applied(style: ChartS
     plan = _plan(style)
     r = happy_responses(plan)
     at = 3 + 2 * len(plan.charts)
-    r[at:at + 1] = [error(502),  # the batch was applied but the answer got lost
-                    error(400, "failedPrecondition", "Revision mismatch"),
-                    ok({"revisionId": "rev-1b"})]  # revision moved on: it landed
+    r[at : at + 1] = [
+        error(502),  # the batch was applied but the answer got lost
+        error(400, "failedPrecondition", "Revision mismatch"),
+        ok({"revisionId": "rev-1b"}),
+    ]  # revision moved on: it landed
     h = Harness(r)
     assert h.publish(plan).status == "created"
     assert h.done()
@@ -351,7 +406,7 @@ def test_shared_drive_content_manager_trashes_instead_of_deleting(style: ChartSt
     plan = _plan(style)
     r = happy_responses(plan)
     at = 4 + 2 * len(plan.charts)
-    r[at + 1:at + 2] = [error(403, "insufficientFilePermissions"), ok({"id": "img"})]
+    r[at + 1 : at + 2] = [error(403, "insufficientFilePermissions"), ok({"id": "img"})]
     h = Harness(r)
     result = h.publish(plan)
     assert h.done() and result.leftovers == []
@@ -368,8 +423,9 @@ def test_hostile_names_go_over_the_wire_literally(style: ChartStyle) -> None:
     h = Harness(happy_responses(plan))
     h.publish(plan)
     bodies = _bodies(h)
-    batch = next(b for b in bodies if "requests" in b and any(
-        "createSlide" in r for r in b["requests"]))
+    batch = next(
+        b for b in bodies if "requests" in b and any("createSlide" in r for r in b["requests"])
+    )
     texts = [r["insertText"]["text"] for r in batch["requests"] if "insertText" in r]
     assert any(name in t for t in texts)
     assert not any("replaceAllText" in r for r in batch["requests"])
@@ -380,8 +436,9 @@ def test_hostile_names_go_over_the_wire_literally(style: ChartStyle) -> None:
 def resolve_count(plan: Plan) -> list[Any]:
     from deckgen.render.gslides_requests import fake_results, resolve
 
-    return list(resolve(plan.call("content"), fake_results(plan, template_slides=2))["body"][
-        "requests"])
+    return list(
+        resolve(plan.call("content"), fake_results(plan, template_slides=2))["body"]["requests"]
+    )
 
 
 # --------------------------------------------------------------------------- rate limiter
@@ -395,8 +452,9 @@ def test_token_bucket_paces_writes_under_the_quota() -> None:
         slept.append(s)
         now[0] += s
 
-    limiter = RateLimiter(RateLimits(slides_writes_per_minute=50, burst=5),
-                          clock=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter(
+        RateLimits(slides_writes_per_minute=50, burst=5), clock=lambda: now[0], sleep=sleep
+    )
     for _ in range(5):
         assert limiter.acquire("slides_write") == 0.0
     assert limiter.acquire("slides_write") == pytest.approx(1.2)
@@ -421,3 +479,19 @@ def test_mock_sequence_exhaustion_is_not_silently_ignored(style: ChartStyle) -> 
     h = Harness([ok({"files": []})])
     with pytest.raises(IndexError):
         h.publish(plan)
+
+
+def test_import_template_uploads_the_pptx_converted(tmp_path: Any) -> None:
+    from deckgen.render.gslides import import_template
+
+    pptx = tmp_path / "brand.pptx"
+    pptx.write_bytes(b"PK-brand-template")
+    settings = replace(SETTINGS, folder_id="0Fold")
+    h = Harness([ok({"id": "1NewTemplate"})], settings)
+    assert import_template(pptx, h.session) == "1NewTemplate"
+    (call,) = h.sent
+    assert call["body"]["mimeType"] == "application/vnd.google-apps.presentation"
+    assert call["body"]["parents"] == ["0Fold"]
+    uri, method, body, _ = h.http.request_sequence[0]
+    assert method == "POST" and "/upload/drive/v3/files" in uri
+    assert b"PK-brand-template" in (body if isinstance(body, bytes) else body.encode())

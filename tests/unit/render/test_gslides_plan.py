@@ -7,6 +7,7 @@ Regenerate the golden plans after an intended change with
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from deckgen.render.gslides_requests import (
     GslidesSettings,
     Plan,
     build_plan,
+    deck_input_hash,
     deck_key,
     fake_results,
     resolve,
@@ -42,6 +44,7 @@ from tests.unit.render.test_gslides_fixtures import (
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "gslides"
 UPDATE = os.environ.get("DECKGEN_UPDATE_GOLDEN") == "1"
+GOLDEN_HASH = "0" * 64
 
 
 @pytest.fixture(scope="module")
@@ -55,22 +58,27 @@ def _settings(**kw: Any) -> GslidesSettings:
 
 VARIANTS = {
     "default": GslidesSettings(),
-    "template_copy_shared_drive": _settings(template_id="1TmplAbc", folder_id="0FolderX",
-                                            shared_drive_id="0ADriveY"),
-    "google_size": _settings(slide_width_emu=SLIDE_SIZES["google"][0],
-                             slide_height_emu=SLIDE_SIZES["google"][1]),
-    "standard_size": _settings(slide_width_emu=SLIDE_SIZES["standard"][0],
-                               slide_height_emu=SLIDE_SIZES["standard"][1]),
+    "template_copy_shared_drive": _settings(
+        template_id="1TmplAbc", folder_id="0FolderX", shared_drive_id="0ADriveY"
+    ),
+    "google_size": _settings(
+        slide_width_emu=SLIDE_SIZES["google"][0], slide_height_emu=SLIDE_SIZES["google"][1]
+    ),
+    "standard_size": _settings(
+        slide_width_emu=SLIDE_SIZES["standard"][0], slide_height_emu=SLIDE_SIZES["standard"][1]
+    ),
 }
 
 
 # --------------------------------------------------------------------------- goldens
 
 
-@pytest.mark.parametrize("name,make", [("executive", executive_deck),
-                                       ("enterprise", enterprise_deck)])
+@pytest.mark.parametrize(
+    "name,make", [("executive", executive_deck), ("enterprise", enterprise_deck)]
+)
 def test_golden_plan(name: str, make: Any, style: ChartStyle) -> None:
-    plan = build_plan(make(), GslidesSettings(), style)
+    # The real input hash covers the chart style too; pin it so the golden shows the renderer.
+    plan = build_plan(make(), GslidesSettings(), style, input_hash=GOLDEN_HASH)
     text = plan.dumps()
     path = GOLDEN / f"{name}.plan.json"
     if UPDATE or not path.exists():
@@ -79,7 +87,8 @@ def test_golden_plan(name: str, make: Any, style: ChartStyle) -> None:
         if not UPDATE:
             pytest.fail(f"golden {path.name} was missing and has been written; review and rerun")
     assert text == path.read_text(encoding="utf-8"), (
-        f"plan differs from {path}; if intended, rerun with DECKGEN_UPDATE_GOLDEN=1")
+        f"plan differs from {path}; if intended, rerun with DECKGEN_UPDATE_GOLDEN=1"
+    )
 
 
 def test_golden_files_validate_against_discovery_schemas() -> None:
@@ -93,6 +102,19 @@ def test_golden_files_validate_against_discovery_schemas() -> None:
         assert sum(c["method"] == "slides.presentations.batchUpdate" for c in calls) == 2
 
 
+def test_input_hash_tracks_what_the_deck_is_made_from(style: ChartStyle) -> None:
+    deck = executive_deck()
+    base = deck_input_hash(deck, GslidesSettings(), style, "default.pptx")
+    assert base == deck_input_hash(executive_deck(), GslidesSettings(), style, "default.pptx")
+    assert len(base) == 64
+    changed = replace(deck, slides=(*deck.slides[:-1], replace(deck.slides[-1], title="Other")))
+    assert deck_input_hash(changed, GslidesSettings(), style, "default.pptx") != base
+    assert deck_input_hash(deck, GslidesSettings(), style, "slides:1Tmpl") != base
+    recoloured = style.with_palette(primary="#000000")
+    assert deck_input_hash(deck, GslidesSettings(), recoloured, "default.pptx") != base
+    assert build_plan(deck, GslidesSettings(), style).input_hash == base
+
+
 def test_plan_is_deterministic(style: ChartStyle) -> None:
     a = build_plan(enterprise_deck(), GslidesSettings(), style).dumps()
     b = build_plan(enterprise_deck(), GslidesSettings(), style).dumps()
@@ -104,8 +126,9 @@ def test_plan_is_deterministic(style: ChartStyle) -> None:
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("make", [executive_deck, enterprise_deck])
-def test_every_plan_validates_against_discovery_schemas(variant: str, make: Any,
-                                                        style: ChartStyle) -> None:
+def test_every_plan_validates_against_discovery_schemas(
+    variant: str, make: Any, style: ChartStyle
+) -> None:
     plan = build_plan(make(), VARIANTS[variant], style)
     assert validate_plan(plan) == []
 
@@ -119,9 +142,15 @@ def test_pipeline_built_decks_validate(tmp_path: Path, style: ChartStyle) -> Non
     from tests.bookfactory import account, simple_book, usage_rows, write_table
 
     simple_book(tmp_path, [account("A-001", "Northwind", arr=600000)])
-    write_table(tmp_path, "usage", usage_rows(
-        "A-001", ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09"],
-        [50, 55, 60, 62, 70, 75]))
+    write_table(
+        tmp_path,
+        "usage",
+        usage_rows(
+            "A-001",
+            ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09"],
+            [50, 55, 60, 62, 70, 75],
+        ),
+    )
     prepared = prepare(tmp_path, as_of=date(2026, 10, 5))
     m = prepared.metrics[0]
     for kind in ("executive", "enterprise"):
@@ -139,10 +168,19 @@ def test_validator_is_not_vacuous(style: ChartStyle) -> None:
     reqs = broken["body"]["requests"]
     reqs[0]["createSlide"]["objectId"] = "1-"  # too short
     reqs[1]["insertText"]["bogus"] = 1
-    reqs.append({"insertText": {"objectId": "x1234", "text": "a"},
-                 "deleteObject": {"objectId": "x1234"}})
-    reqs.append({"updateTextStyle": {"objectId": "x1234", "style": {"bold": True},
-                                     "fields": "bolt", "textRange": {"type": "NOPE"}}})
+    reqs.append(
+        {"insertText": {"objectId": "x1234", "text": "a"}, "deleteObject": {"objectId": "x1234"}}
+    )
+    reqs.append(
+        {
+            "updateTextStyle": {
+                "objectId": "x1234",
+                "style": {"bold": True},
+                "fields": "bolt",
+                "textRange": {"type": "NOPE"},
+            }
+        }
+    )
     problems = "\n".join(validate_call(broken))
     assert "breaks the Slides id rules" in problems
     assert "unknown field 'bogus'" in problems
@@ -176,8 +214,9 @@ def test_object_ids_follow_the_slides_rules_and_are_deterministic(style: ChartSt
         for mapping in inner.get("placeholderIdMappings", []) if isinstance(inner, dict) else []:
             created.append(mapping["objectId"])
     assert created and len(created) == len(set(created))
-    assert all(valid_object_id(i) and 5 <= len(i) <= 50 and re.match(r"[A-Za-z_]", i)
-               for i in created)
+    assert all(
+        valid_object_id(i) and 5 <= len(i) <= 50 and re.match(r"[A-Za-z_]", i) for i in created
+    )
     assert all(i.startswith(plan.object_prefix) for i in created)
     other = build_plan(enterprise_deck(account_id="A-002"), GslidesSettings(), style)
     assert other.object_prefix != plan.object_prefix
@@ -188,12 +227,17 @@ def test_object_ids_follow_the_slides_rules_and_are_deterministic(style: ChartSt
 def test_one_content_batch_with_template_slides_deleted_last(style: ChartStyle) -> None:
     plan = build_plan(executive_deck(), GslidesSettings(), style)
     reqs = _content(plan)
-    assert reqs[-1] == {"$each": ["template", "template_slide_ids"],
-                        "do": {"deleteObject": {"objectId": {"$item": []}}}}
+    assert reqs[-1] == {
+        "$each": ["template", "template_slide_ids"],
+        "do": {"deleteObject": {"objectId": {"$item": []}}},
+    }
     resolved = resolve(plan.call("content"), fake_results(plan, template_slides=3))
     deletes = [r for r in resolved["body"]["requests"] if "deleteObject" in r]
     assert [d["deleteObject"]["objectId"] for d in deletes] == [
-        "g_template_0", "g_template_1", "g_template_2"]
+        "g_template_0",
+        "g_template_1",
+        "g_template_2",
+    ]
     assert resolved["body"]["writeControl"] == {"requiredRevisionId": "FAKE_revision_1"}
     assert not any("replaceAllText" in r for r in reqs)
 
@@ -210,8 +254,9 @@ def test_images_are_shared_only_between_upload_and_content(style: ChartStyle) ->
     images = [r["createImage"] for r in _content(plan) if "createImage" in r]
     assert len(images) == len(plan.charts) == 2
     assert all(i["url"]["$ref"][1] == "webContentLink" for i in images)
-    alts = [r["updatePageElementAltText"] for r in _content(plan)
-            if "updatePageElementAltText" in r]
+    alts = [
+        r["updatePageElementAltText"] for r in _content(plan) if "updatePageElementAltText" in r
+    ]
     assert {a["description"] for a in alts} == {s.spec.alt_text for s in plan.charts.values()}
 
 
@@ -231,8 +276,9 @@ def test_copy_is_tagged_for_rerun_and_folder_and_shared_drive(style: ChartStyle)
     assert props["deckgen_input"] == plan.input_hash
     assert props["deckgen_stage"] == "in_progress"
     find = plan.call("find")["params"]
-    assert find["q"] == (f"appProperties has {{ key='deckgen_key' and value='{plan.deck_key}' }}"
-                         f" and trashed = false")
+    assert find["q"] == (
+        f"appProperties has {{ key='deckgen_key' and value='{plan.deck_key}' }} and trashed = false"
+    )
     assert find["corpora"] == "drive" and find["driveId"] == "0ADriveY"
     assert plan.call("finish")["body"]["appProperties"] == {"deckgen_stage": "complete"}
 
@@ -244,8 +290,11 @@ def test_table_continues_on_a_new_slide_with_its_header(style: ChartStyle) -> No
     assert len(actions) == 2
     assert sum(t["rows"] - 1 for t in actions) == 18  # every row once, header repeated
     assert plan.slides == len(enterprise_deck().slides) + 1
-    titles = [r["insertText"]["text"] for r in _content(plan) if "insertText" in r
-              and r["insertText"]["objectId"].endswith("_t")]
+    titles = [
+        r["insertText"]["text"]
+        for r in _content(plan)
+        if "insertText" in r and r["insertText"]["objectId"].endswith("_t")
+    ]
     assert "Action items and next steps (cont.)" in titles
     assert any("continued on slide 7" in a for a in plan.adjustments)
 
@@ -266,17 +315,23 @@ def test_notes_are_written_by_speaker_notes_id_read_back(style: ChartStyle) -> N
 
 def _utf16_slice(text: str, start: int, end: int) -> str:
     data = text.encode("utf-16-le")
-    return data[start * 2:end * 2].decode("utf-16-le")
+    return data[start * 2 : end * 2].decode("utf-16-le")
 
 
 def test_placeholders_are_flagged_at_exact_utf16_ranges(style: ChartStyle) -> None:
     deck = executive_deck(name="Nørthwind 🚀 Traders")
     plan = build_plan(deck, GslidesSettings(), style)
     reqs = _content(plan)
-    texts = {r["insertText"]["objectId"]: r["insertText"]["text"] for r in reqs
-             if "insertText" in r and "cellLocation" not in r["insertText"]}
-    flagged = [r["updateTextStyle"] for r in reqs if "updateTextStyle" in r
-               and "backgroundColor" in r["updateTextStyle"]["style"]]
+    texts = {
+        r["insertText"]["objectId"]: r["insertText"]["text"]
+        for r in reqs
+        if "insertText" in r and "cellLocation" not in r["insertText"]
+    }
+    flagged = [
+        r["updateTextStyle"]
+        for r in reqs
+        if "updateTextStyle" in r and "backgroundColor" in r["updateTextStyle"]["style"]
+    ]
     assert flagged
     fill = style.placeholder.fill.lstrip("#")
     for st in flagged:
@@ -305,8 +360,13 @@ def _skeleton(value: Any) -> Any:
 
 def _named(name: str) -> Deck:
     deck = executive_deck(name=name)
-    extra = Slide("hostile", "content", f"About {name}",
-                  (TextBlock((Paragraph((Run(name),)),), heading=name),), notes=name)
+    extra = Slide(
+        "hostile",
+        "content",
+        f"About {name}",
+        (TextBlock((Paragraph((Run(name),)),), heading=name),),
+        notes=name,
+    )
     return replace(deck, slides=(*deck.slides, extra))
 
 
@@ -358,18 +418,38 @@ def test_control_characters_are_cleaned(style: ChartStyle) -> None:
 
 
 def test_template_facts_match_google_and_powerpoint_layout_names() -> None:
-    google = {"revisionId": "r", "slides": [{"objectId": "p"}], "layouts": [
-        {"objectId": "L1", "layoutProperties": {"name": "TITLE", "displayName": "Title slide"},
-         "pageElements": [{"objectId": "a", "shape": {"placeholder": {"type": "CENTERED_TITLE"}}},
-                          {"objectId": "b", "shape": {"placeholder": {"type": "SUBTITLE"}}}]},
-        {"objectId": "L2", "layoutProperties": {"name": "TITLE_AND_BODY"},
-         "pageElements": [{"objectId": "c", "shape": {"placeholder": {"type": "TITLE"}}},
-                          {"objectId": "d", "shape": {"placeholder": {"type": "BODY"}}}]},
-        {"objectId": "L3", "layoutProperties": {"name": "TITLE_ONLY"},
-         "pageElements": [{"objectId": "e", "shape": {"placeholder": {"type": "TITLE"}}}]},
-        {"objectId": "L4", "layoutProperties": {"name": "SECTION_HEADER"},
-         "pageElements": [{"objectId": "f", "shape": {"placeholder": {"type": "TITLE"}}}]},
-    ]}
+    google = {
+        "revisionId": "r",
+        "slides": [{"objectId": "p"}],
+        "layouts": [
+            {
+                "objectId": "L1",
+                "layoutProperties": {"name": "TITLE", "displayName": "Title slide"},
+                "pageElements": [
+                    {"objectId": "a", "shape": {"placeholder": {"type": "CENTERED_TITLE"}}},
+                    {"objectId": "b", "shape": {"placeholder": {"type": "SUBTITLE"}}},
+                ],
+            },
+            {
+                "objectId": "L2",
+                "layoutProperties": {"name": "TITLE_AND_BODY"},
+                "pageElements": [
+                    {"objectId": "c", "shape": {"placeholder": {"type": "TITLE"}}},
+                    {"objectId": "d", "shape": {"placeholder": {"type": "BODY"}}},
+                ],
+            },
+            {
+                "objectId": "L3",
+                "layoutProperties": {"name": "TITLE_ONLY"},
+                "pageElements": [{"objectId": "e", "shape": {"placeholder": {"type": "TITLE"}}}],
+            },
+            {
+                "objectId": "L4",
+                "layoutProperties": {"name": "SECTION_HEADER"},
+                "pageElements": [{"objectId": "f", "shape": {"placeholder": {"type": "TITLE"}}}],
+            },
+        ],
+    }
     facts = template_facts(google, GslidesSettings(), object_prefix="dgabc")
     assert facts["layouts"] == {
         "title": {"layout_id": "L1", "title": "a", "subtitle": "b"},
@@ -379,21 +459,24 @@ def test_template_facts_match_google_and_powerpoint_layout_names() -> None:
     assert facts["template_slide_ids"] == ["p"] and facts["content_applied"] is False
     named = template_facts(google, _settings(layouts={"section": "Title slide"}))
     assert named["layouts"]["section"]["layout_id"] == "L1"
-    with pytest.raises(PublishError, match="no layout named 'Nope'.*Layouts found"):
+    with pytest.raises(PublishError, match=r"no layout named 'Nope'.*Layouts found"):
         template_facts(google, _settings(layouts={"content": "Nope"}))
     only_body = {"layouts": [google["layouts"][1]]}
-    with pytest.raises(PublishError, match="no layout for content slides.*TITLE_AND_BODY"):
+    with pytest.raises(PublishError, match=r"no layout for content slides.*TITLE_AND_BODY"):
         template_facts(only_body, GslidesSettings())
 
 
 def test_template_page_size_must_match_setting() -> None:
     inspect = fake_results_inspect()
-    inspect["pageSize"] = {"width": {"magnitude": 720, "unit": "PT"},
-                           "height": {"magnitude": 405, "unit": "PT"}}
-    with pytest.raises(PublishError, match="gslides.slide_size"):
+    inspect["pageSize"] = {
+        "width": {"magnitude": 720, "unit": "PT"},
+        "height": {"magnitude": 405, "unit": "PT"},
+    }
+    with pytest.raises(PublishError, match=r"gslides\.slide_size"):
         template_facts(inspect, GslidesSettings())
-    google = _settings(slide_width_emu=SLIDE_SIZES["google"][0],
-                       slide_height_emu=SLIDE_SIZES["google"][1])
+    google = _settings(
+        slide_width_emu=SLIDE_SIZES["google"][0], slide_height_emu=SLIDE_SIZES["google"][1]
+    )
     assert template_facts(inspect, google)["layouts"]["content"]
 
 
@@ -413,25 +496,30 @@ def test_settings_come_from_the_documented_defaults() -> None:
 
 def test_settings_report_every_problem_at_once(tmp_path: Path) -> None:
     cfg = tmp_path / "deckgen.yaml"
-    cfg.write_text("gslides:\n  slide_size: huge\n  on_existing: duplicate\n  auth: magic\n"
-                   "  rate_limit: {slides_writes_per_minute: 90}\n", encoding="utf-8")
+    cfg.write_text(
+        "gslides:\n  slide_size: huge\n  on_existing: duplicate\n  auth: magic\n"
+        "  rate_limit: {slides_writes_per_minute: 90}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as exc:
         GslidesSettings.from_config(load_config(cfg))
     text = str(exc.value)
     for key in ("slide_size", "on_existing", "auth", "slides_writes_per_minute"):
         assert key in text
     cfg.write_text("gslides:\n  nonsense: 1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="gslides.nonsense"):
+    with pytest.raises(ConfigError, match=r"gslides\.nonsense"):
         load_config(cfg)
-    cfg.write_text("gslides:\n  slide_size: 10x5.625\n  layouts: {content: Body}\n",
-                   encoding="utf-8")
+    cfg.write_text(
+        "gslides:\n  slide_size: 10x5.625\n  layouts: {content: Body}\n", encoding="utf-8"
+    )
     s = GslidesSettings.from_config(load_config(cfg))
     assert (s.slide_width_emu, s.slide_height_emu) == SLIDE_SIZES["google"]
     assert s.layouts == {"content": "Body"}
 
 
-def test_dry_run_writes_the_plan_without_network(tmp_path: Path, style: ChartStyle,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_writes_the_plan_without_network(
+    tmp_path: Path, style: ChartStyle, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import googleapiclient.discovery
     import httplib2
 
@@ -447,3 +535,25 @@ def test_dry_run_writes_the_plan_without_network(tmp_path: Path, style: ChartSty
     data = json.loads(path.read_text(encoding="utf-8"))
     assert [c["method"] for c in data["calls"]][:2] == ["drive.files.list", "drive.files.create"]
     assert all({"method", "params"} <= set(c) for c in data["calls"])
+
+
+def test_chart_media_draws_pngs_at_the_planned_size(style: ChartStyle, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from deckgen.render.gslides import chart_media
+
+    plan = build_plan(enterprise_deck(), GslidesSettings(), style)
+    cache: dict[str, bytes] = {}
+    template = tmp_path / "t.pptx"
+    template.write_bytes(b"PK-template")
+    media = chart_media(plan, style, template=template, png_cache=cache)
+    assert media("template") == b"PK-template"
+    for key, img in plan.charts.items():
+        data = media(key)
+        with Image.open(io.BytesIO(data)) as png:
+            assert png.format == "PNG"
+            w, h = png.size
+        assert abs(w / h - img.width_in / img.height_in) < 0.02
+    assert set(cache) == {img.spec.id for img in plan.charts.values()}
+    with pytest.raises(PublishError, match="no media"):
+        media("chart-nope")
