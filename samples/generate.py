@@ -55,27 +55,68 @@ PRODUCT_TYPES = (
 
 COLUMNS: dict[str, list[str]] = {
     "accounts": [
-        "account_id", "name", "arr", "currency", "tier", "industry", "product_type",
-        "licensed_seats", "customer_since", "renewal_date", "last_qbr_date", "next_qbr_date",
-        "csm_name", "csm_email", "champion_name", "champion_title", "champion_email",
-        "sponsor_name", "sponsor_title", "champion_changed", "sponsor_engaged", "nps", "csat",
-        "cancellation_intent", "qbr_hold", "hourly_rate",
+        "account_id",
+        "name",
+        "arr",
+        "currency",
+        "tier",
+        "industry",
+        "product_type",
+        "licensed_seats",
+        "customer_since",
+        "renewal_date",
+        "last_qbr_date",
+        "next_qbr_date",
+        "csm_name",
+        "csm_email",
+        "champion_name",
+        "champion_title",
+        "champion_email",
+        "sponsor_name",
+        "sponsor_title",
+        "champion_changed",
+        "sponsor_engaged",
+        "nps",
+        "csat",
+        "cancellation_intent",
+        "qbr_hold",
+        "hourly_rate",
     ],
     "usage": ["account_id", "month", "active_users", "dau", "mau", "api_calls", "core_actions"],
     "features": ["account_id", "month", "feature", "events", "users"],
     # product_type is an extra column (kept and ignored by the contract): which product offers it.
     "feature_catalog": ["feature", "module", "description", "product_type"],
     "tickets": [
-        "account_id", "ticket_id", "opened_at", "resolved_at", "priority", "csat",
+        "account_id",
+        "ticket_id",
+        "opened_at",
+        "resolved_at",
+        "priority",
+        "csat",
         "first_response_hours",
     ],
     "invoices": ["account_id", "invoice_date", "amount", "status", "due_date", "paid_at"],
     "value": [
-        "account_id", "quarter", "category", "label", "baseline", "current", "unit", "quantity",
+        "account_id",
+        "quarter",
+        "category",
+        "label",
+        "baseline",
+        "current",
+        "unit",
+        "quantity",
         "value",
     ],
     "goals": [
-        "account_id", "goal", "metric", "target", "actual", "unit", "status", "owner", "due_date",
+        "account_id",
+        "goal",
+        "metric",
+        "target",
+        "actual",
+        "unit",
+        "status",
+        "owner",
+        "due_date",
         "quarter",
     ],
     "actions": ["account_id", "action", "owner", "side", "due_date", "status", "completed_at"],
@@ -170,12 +211,56 @@ CURATED: list[tuple[str, str, str]] = [  # (name, industry, currency), account #
     ("Brixton Bikes Ltd", "retail", "GBP"),
 ]
 NAME_PREFIX = (
-    "Amber", "Apex", "Arbor", "Aurora", "Bayside", "Birch", "Bolt", "Canyon", "Cascade", "Citadel",
-    "Clover", "Comet", "Crescent", "Delta", "Echo", "Ember", "Falcon", "Flint", "Frontier",
-    "Galaxy", "Garnet", "Glacier", "Harvest", "Horizon", "Indigo", "Juniper", "Lakeside", "Linden",
-    "Magnolia", "Mariner", "Meadow", "Monarch", "Nova", "Oasis", "Onyx", "Osprey", "Pacific",
-    "Paragon", "Pioneer", "Quarry", "Raven", "Sable", "Sequoia", "Sierra", "Solstice", "Spruce",
-    "Terra", "Trident", "Union", "Willow",
+    "Amber",
+    "Apex",
+    "Arbor",
+    "Aurora",
+    "Bayside",
+    "Birch",
+    "Bolt",
+    "Canyon",
+    "Cascade",
+    "Citadel",
+    "Clover",
+    "Comet",
+    "Crescent",
+    "Delta",
+    "Echo",
+    "Ember",
+    "Falcon",
+    "Flint",
+    "Frontier",
+    "Galaxy",
+    "Garnet",
+    "Glacier",
+    "Harvest",
+    "Horizon",
+    "Indigo",
+    "Juniper",
+    "Lakeside",
+    "Linden",
+    "Magnolia",
+    "Mariner",
+    "Meadow",
+    "Monarch",
+    "Nova",
+    "Oasis",
+    "Onyx",
+    "Osprey",
+    "Pacific",
+    "Paragon",
+    "Pioneer",
+    "Quarry",
+    "Raven",
+    "Sable",
+    "Sequoia",
+    "Sierra",
+    "Solstice",
+    "Spruce",
+    "Terra",
+    "Trident",
+    "Union",
+    "Willow",
 )
 NAME_SUFFIX = {
     "software": ("Software", "Cloud", "Labs", "Systems", "Digital"),
@@ -201,34 +286,118 @@ CSM_WEIGHTS = {  # which CSM pool covers which tier (Hannah runs the digital/sca
     "tech_touch": (0, 0, 0, 0, 1),
 }
 FIRST_NAMES = (
-    "Alex", "Amara", "Ben", "Carla", "Chen", "Dana", "Diego", "Elena", "Farah", "Grace", "Hiro",
-    "Ines", "Jamal", "Jana", "José", "Kai", "Laura", "Leo", "Maya", "Mateo", "Nadia", "Noah",
-    "Olga", "Omar", "Paul", "Rosa", "Sam", "Siobhán", "Tariq", "Uma", "Victor", "Wen", "Yuki",
-    "Zoë", "Aisha", "Bruno", "Clara", "Erik", "Fatima", "Gustav",
+    "Alex",
+    "Amara",
+    "Ben",
+    "Carla",
+    "Chen",
+    "Dana",
+    "Diego",
+    "Elena",
+    "Farah",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jamal",
+    "Jana",
+    "José",
+    "Kai",
+    "Laura",
+    "Leo",
+    "Maya",
+    "Mateo",
+    "Nadia",
+    "Noah",
+    "Olga",
+    "Omar",
+    "Paul",
+    "Rosa",
+    "Sam",
+    "Siobhán",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yuki",
+    "Zoë",
+    "Aisha",
+    "Bruno",
+    "Clara",
+    "Erik",
+    "Fatima",
+    "Gustav",
 )
 LAST_NAMES = (
-    "Adams", "Álvarez", "Bianchi", "Brooks", "Chen", "Dubois", "Evans", "Fischer", "García",
-    "Gupta", "Hansen", "Ito", "Jensen", "Kowalski", "Lee", "Martin", "Mensah", "Moreau",
-    "Nakamura", "Novak", "O'Neill", "Patel", "Quinn", "Rossi", "Santos", "Schmidt", "Silva",
-    "Tanaka", "Turner", "Usman", "Varga", "Weber", "Wong", "Young", "Zimmermann", "Haddad",
-    "Kim", "Larsen", "Murphy", "Nguyen",
+    "Adams",
+    "Álvarez",
+    "Bianchi",
+    "Brooks",
+    "Chen",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "García",
+    "Gupta",
+    "Hansen",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lee",
+    "Martin",
+    "Mensah",
+    "Moreau",
+    "Nakamura",
+    "Novak",
+    "O'Neill",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Tanaka",
+    "Turner",
+    "Usman",
+    "Varga",
+    "Weber",
+    "Wong",
+    "Young",
+    "Zimmermann",
+    "Haddad",
+    "Kim",
+    "Larsen",
+    "Murphy",
+    "Nguyen",
 )
 CHAMPION_TITLES = {
     "big": (
-        "VP Operations", "Director of Customer Experience", "Head of Analytics",
-        "Director, Revenue Operations", "Senior Manager, PMO", "VP Engineering",
-        "Director of IT Applications", "Head of Digital Workplace",
+        "VP Operations",
+        "Director of Customer Experience",
+        "Head of Analytics",
+        "Director, Revenue Operations",
+        "Senior Manager, PMO",
+        "VP Engineering",
+        "Director of IT Applications",
+        "Head of Digital Workplace",
     ),
     "mid": (
-        "Operations Manager", "Head of Support", "Team Lead, Data", "Sales Operations Manager",
-        "Project Office Lead", "IT Manager",
+        "Operations Manager",
+        "Head of Support",
+        "Team Lead, Data",
+        "Sales Operations Manager",
+        "Project Office Lead",
+        "IT Manager",
     ),
     "small": ("Owner", "Office Manager", "Founder", "Operations Lead", "General Manager"),
 }
 SPONSOR_TITLES = {
     "big": (
-        "Chief Operating Officer", "Chief Financial Officer", "Chief Technology Officer",
-        "Chief Revenue Officer", "SVP Operations", "Chief Information Officer",
+        "Chief Operating Officer",
+        "Chief Financial Officer",
+        "Chief Technology Officer",
+        "Chief Revenue Officer",
+        "SVP Operations",
+        "Chief Information Officer",
     ),
     "mid": ("VP Operations", "Chief Operating Officer", "VP Sales", "Head of Engineering"),
     "small": ("CEO", "Managing Director", "Co-founder"),
@@ -302,51 +471,136 @@ FEATURE_NAMES = [f for pt in PRODUCT_TYPES for f, _, _ in CATALOG[pt]]
 FEATURE_INDEX = {f: i for i, f in enumerate(FEATURE_NAMES)}
 
 ROADMAP = [  # (item, description, status, timing, product_type, module)
-    ("Portfolio timeline view", "See every project's milestones on one timeline", "shipped",
-     "2026Q3", "project_management", "Portfolio"),
-    ("Capacity forecasting", "Forecast team capacity against planned work 12 weeks out", "next",
-     "2027Q1", "project_management", "Time & Resources"),
-    ("Scheduled exports to S3 and GCS", "Deliver report extracts to your own storage", "shipped",
-     "2026Q2", "analytics", "Data"),
-    ("Natural-language questions", "Ask a question in plain words, get a chart", "horizon",
-     "2027H2", "analytics", "Reports"),
-    ("GraphQL gateway", "Expose existing endpoints through a managed GraphQL layer", "next",
-     "2026Q4", "api_platform", "Gateway"),
-    ("Per-key latency alerts", "Alert when one consumer's latency or errors spike", "shipped",
-     "2026Q3", "api_platform", "Observability"),
-    ("AI call summaries", "Automatic summaries and next steps after each recorded call",
-     "shipped", "2026Q3", "sales_enablement", "Conversation Intelligence"),
-    ("Bi-directional CRM sync v2", "Field-level conflict handling and custom objects", "next",
-     "2027Q1", "sales_enablement", "CRM Sync"),
-    ("Generative answers in the help center", "Answer questions directly from your articles",
-     "next", "2026Q4", "customer_support", "Self-Service"),
-    ("SLA breach prediction", "Flag tickets likely to breach before they do", "horizon", "2027",
-     "customer_support", "Ticketing"),
-    ("Guest access controls", "Expiry dates and approval for external guests", "shipped",
-     "2026Q2", "collaboration", "External Sharing"),
-    ("Whiteboard templates gallery", "Retro, planning and journey-map templates", "horizon",
-     "2027H1", "collaboration", "Meetings"),
+    (
+        "Portfolio timeline view",
+        "See every project's milestones on one timeline",
+        "shipped",
+        "2026Q3",
+        "project_management",
+        "Portfolio",
+    ),
+    (
+        "Capacity forecasting",
+        "Forecast team capacity against planned work 12 weeks out",
+        "next",
+        "2027Q1",
+        "project_management",
+        "Time & Resources",
+    ),
+    (
+        "Scheduled exports to S3 and GCS",
+        "Deliver report extracts to your own storage",
+        "shipped",
+        "2026Q2",
+        "analytics",
+        "Data",
+    ),
+    (
+        "Natural-language questions",
+        "Ask a question in plain words, get a chart",
+        "horizon",
+        "2027H2",
+        "analytics",
+        "Reports",
+    ),
+    (
+        "GraphQL gateway",
+        "Expose existing endpoints through a managed GraphQL layer",
+        "next",
+        "2026Q4",
+        "api_platform",
+        "Gateway",
+    ),
+    (
+        "Per-key latency alerts",
+        "Alert when one consumer's latency or errors spike",
+        "shipped",
+        "2026Q3",
+        "api_platform",
+        "Observability",
+    ),
+    (
+        "AI call summaries",
+        "Automatic summaries and next steps after each recorded call",
+        "shipped",
+        "2026Q3",
+        "sales_enablement",
+        "Conversation Intelligence",
+    ),
+    (
+        "Bi-directional CRM sync v2",
+        "Field-level conflict handling and custom objects",
+        "next",
+        "2027Q1",
+        "sales_enablement",
+        "CRM Sync",
+    ),
+    (
+        "Generative answers in the help center",
+        "Answer questions directly from your articles",
+        "next",
+        "2026Q4",
+        "customer_support",
+        "Self-Service",
+    ),
+    (
+        "SLA breach prediction",
+        "Flag tickets likely to breach before they do",
+        "horizon",
+        "2027",
+        "customer_support",
+        "Ticketing",
+    ),
+    (
+        "Guest access controls",
+        "Expiry dates and approval for external guests",
+        "shipped",
+        "2026Q2",
+        "collaboration",
+        "External Sharing",
+    ),
+    (
+        "Whiteboard templates gallery",
+        "Retro, planning and journey-map templates",
+        "horizon",
+        "2027H1",
+        "collaboration",
+        "Meetings",
+    ),
 ]
 
 VALUE_LABELS = {
     "time_savings": (
-        "Weekly status reporting", "Manual data pulls for finance", "Ticket triage effort",
-        "New-hire onboarding time", "Meeting preparation", "Integration maintenance",
+        "Weekly status reporting",
+        "Manual data pulls for finance",
+        "Ticket triage effort",
+        "New-hire onboarding time",
+        "Meeting preparation",
+        "Integration maintenance",
     ),
     "cost_reduction": (
-        "Legacy tools retired", "Contractor spend on integrations", "Overtime in operations",
-        "Point solutions consolidated", "Travel for project reviews",
+        "Legacy tools retired",
+        "Contractor spend on integrations",
+        "Overtime in operations",
+        "Point solutions consolidated",
+        "Travel for project reviews",
     ),
     "revenue_impact": (
-        "Pipeline influenced by the platform", "Upsell revenue from usage insights",
-        "Faster quote turnaround", "Partner API revenue",
+        "Pipeline influenced by the platform",
+        "Upsell revenue from usage insights",
+        "Faster quote turnaround",
+        "Partner API revenue",
     ),
     "risk_avoidance": (
-        "SLA breaches avoided", "Missed client deadlines", "Compliance findings",
+        "SLA breaches avoided",
+        "Missed client deadlines",
+        "Compliance findings",
         "Production incidents",
     ),
     "quality": (
-        "Errors in monthly reporting", "Reopened tickets", "Rework on deliverables",
+        "Errors in monthly reporting",
+        "Reopened tickets",
+        "Rework on deliverables",
         "Failed API requests",
     ),
 }
@@ -357,8 +611,13 @@ GOALS = {  # (goal, metric, unit, target range, higher_is_better)
         ("Roll out to a second department", "departments live", "departments", (2, 4), True),
     ],
     "project_management": [
-        ("Move all client projects onto the platform", "projects migrated", "projects",
-         (40, 200), True),
+        (
+            "Move all client projects onto the platform",
+            "projects migrated",
+            "projects",
+            (40, 200),
+            True,
+        ),
         ("Cut weekly status reporting time", "reporting hours per week", "hours", (4, 12), False),
     ],
     "analytics": [
@@ -371,8 +630,13 @@ GOALS = {  # (goal, metric, unit, target range, higher_is_better)
     ],
     "sales_enablement": [
         ("Every rep running sequences", "reps with active sequences", "%", (80, 95), True),
-        ("More meetings booked from outbound", "meetings per rep per month", "meetings",
-         (8, 16), True),
+        (
+            "More meetings booked from outbound",
+            "meetings per rep per month",
+            "meetings",
+            (8, 16),
+            True,
+        ),
     ],
     "customer_support": [
         ("Raise ticket deflection", "deflection rate", "%", (40, 60), True),
@@ -385,25 +649,41 @@ GOALS = {  # (goal, metric, unit, target range, higher_is_better)
 }
 ACTIONS = {
     "vendor": (
-        "Deliver admin training for new team leads", "Share benchmark report for the cohort",
-        "Set up SSO and SCIM provisioning", "Run a health check of automations",
-        "Send the renewal proposal", "Arrange a roadmap session with product management",
-        "Fix the data connector sync errors", "Provide a usage dashboard for the sponsor",
+        "Deliver admin training for new team leads",
+        "Share benchmark report for the cohort",
+        "Set up SSO and SCIM provisioning",
+        "Run a health check of automations",
+        "Send the renewal proposal",
+        "Arrange a roadmap session with product management",
+        "Fix the data connector sync errors",
+        "Provide a usage dashboard for the sponsor",
     ),
     "customer": (
-        "Nominate champions in each department", "Confirm success metrics with finance",
-        "Clean up inactive seats", "Share the 2027 priorities with the account team",
-        "Schedule the executive sponsor meeting", "Complete the workflow migration",
-        "Approve the rollout plan for the EMEA team", "Collect baseline numbers for ROI",
+        "Nominate champions in each department",
+        "Confirm success metrics with finance",
+        "Clean up inactive seats",
+        "Share the 2027 priorities with the account team",
+        "Schedule the executive sponsor meeting",
+        "Complete the workflow migration",
+        "Approve the rollout plan for the EMEA team",
+        "Collect baseline numbers for ROI",
     ),
 }
-ACTION_STATUS = ("not started", "in progress", "blocked", "at risk", "overdue", "complete",
-                 "cancelled")
+ACTION_STATUS = (
+    "not started",
+    "in progress",
+    "blocked",
+    "at risk",
+    "overdue",
+    "complete",
+    "cancelled",
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Edge cases: account number -> (role, forced band tier, product type or None, note)
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -414,73 +694,169 @@ class Edge:
 
 
 EDGE_CASES: dict[int, Edge] = {
-    1: Edge("strategic", ("healthy", "full_breadth", "w50"), "project_management",
-            "healthy strategic account: growth, >80% seats used, every feature, high ROI"),
+    1: Edge(
+        "strategic",
+        ("healthy", "full_breadth", "w50"),
+        "project_management",
+        "healthy strategic account: growth, >80% seats used, every feature, high ROI",
+    ),
     2: Edge("strategic", ("qbr_hold", "w50"), "collaboration", "qbr_hold = true"),
-    3: Edge("enterprise", ("p1_open", "w50"), "api_platform",
-            "open P1 ticket older than 5 business days (opened 2026-11-10)"),
-    4: Edge("enterprise", ("zero_users", "w50"), "customer_support",
-            "active_users = 0 in 2026-10 and 2026-11 but features and tickets continue"),
-    5: Edge("enterprise", ("cancellation", "steep_decline"), "sales_enablement",
-            "cancellation_intent = true; users down > 30%; low NPS"),
-    6: Edge("mid_market", ("ticket_spike",), "customer_support",
-            "ticket spike in 2026-11 (about 10 vs 1 a month) with CSAT < 3"),
-    7: Edge("mid_market", ("digit_id", "w50"), "analytics",
-            'all-digit id "007" with leading zeros (must stay a string)'),
+    3: Edge(
+        "enterprise",
+        ("p1_open", "w50"),
+        "api_platform",
+        "open P1 ticket older than 5 business days (opened 2026-11-10)",
+    ),
+    4: Edge(
+        "enterprise",
+        ("zero_users", "w50"),
+        "customer_support",
+        "active_users = 0 in 2026-10 and 2026-11 but features and tickets continue",
+    ),
+    5: Edge(
+        "enterprise",
+        ("cancellation", "steep_decline"),
+        "sales_enablement",
+        "cancellation_intent = true; users down > 30%; low NPS",
+    ),
+    6: Edge(
+        "mid_market",
+        ("ticket_spike",),
+        "customer_support",
+        "ticket spike in 2026-11 (about 10 vs 1 a month) with CSAT < 3",
+    ),
+    7: Edge(
+        "mid_market",
+        ("digit_id", "w50"),
+        "analytics",
+        'all-digit id "007" with leading zeros (must stay a string)',
+    ),
     8: Edge("smb", ("w50",), "collaboration", "Unicode name, EUR, digital email in W50"),
-    9: Edge("mid_market", ("payment_overdue",), "project_management",
-            "GBP; invoice of 2026-09-01 failed, unpaid > 30 days past due"),
-    10: Edge("enterprise", ("onboarding", "w50"), "analytics",
-             "onboarding: customer since 2026-10-05 (54 days); Japanese name"),
-    11: Edge("mid_market", ("onboarding",), "project_management",
-             "onboarding: customer since 2026-10-20 (39 days)"),
-    12: Edge("smb", ("onboarding",), "sales_enablement",
-             "onboarding: customer since 2026-11-09 (19 days), one month of usage"),
-    13: Edge("enterprise", ("mrr_drop",), "analytics",
-             "quarterly billing; 2026-07-01 invoice 30% below 2026-04-01 "
-             "(MRR drop > 20%, 2026Q2 -> 2026Q3)"),
-    14: Edge("enterprise", ("override_up",), "api_platform",
-             "ARR 380,000 (enterprise band) with tier override = strategic"),
-    15: Edge("mid_market", ("override_down",), "collaboration",
-             "ARR 30,000 (mid_market band) with tier override = smb"),
-    16: Edge("enterprise", ("arr_boundary",), "customer_support",
-             "ARR exactly 100,000: lower bound of enterprise"),
+    9: Edge(
+        "mid_market",
+        ("payment_overdue",),
+        "project_management",
+        "GBP; invoice of 2026-09-01 failed, unpaid > 30 days past due",
+    ),
+    10: Edge(
+        "enterprise",
+        ("onboarding", "w50"),
+        "analytics",
+        "onboarding: customer since 2026-10-05 (54 days); Japanese name",
+    ),
+    11: Edge(
+        "mid_market",
+        ("onboarding",),
+        "project_management",
+        "onboarding: customer since 2026-10-20 (39 days)",
+    ),
+    12: Edge(
+        "smb",
+        ("onboarding",),
+        "sales_enablement",
+        "onboarding: customer since 2026-11-09 (19 days), one month of usage",
+    ),
+    13: Edge(
+        "enterprise",
+        ("mrr_drop",),
+        "analytics",
+        "quarterly billing; 2026-07-01 invoice 30% below 2026-04-01 "
+        "(MRR drop > 20%, 2026Q2 -> 2026Q3)",
+    ),
+    14: Edge(
+        "enterprise",
+        ("override_up",),
+        "api_platform",
+        "ARR 380,000 (enterprise band) with tier override = strategic",
+    ),
+    15: Edge(
+        "mid_market",
+        ("override_down",),
+        "collaboration",
+        "ARR 30,000 (mid_market band) with tier override = smb",
+    ),
+    16: Edge(
+        "enterprise",
+        ("arr_boundary",),
+        "customer_support",
+        "ARR exactly 100,000: lower bound of enterprise",
+    ),
     17: Edge("strategic", ("champion_changed",), "analytics", "champion_changed = true"),
     18: Edge("enterprise", ("champion_changed",), "sales_enablement", "champion_changed = true"),
     19: Edge("mid_market", ("champion_changed",), "project_management", "champion_changed = true"),
-    20: Edge("mid_market", ("steep_decline",), "collaboration",
-             "active users down > 30% over the last 4 months"),
-    21: Edge("enterprise", ("steep_decline",), "api_platform",
-             "active users and API calls down > 30% (API QoQ decline > 20%)"),
+    20: Edge(
+        "mid_market",
+        ("steep_decline",),
+        "collaboration",
+        "active users down > 30% over the last 4 months",
+    ),
+    21: Edge(
+        "enterprise",
+        ("steep_decline",),
+        "api_platform",
+        "active users and API calls down > 30% (API QoQ decline > 20%)",
+    ),
     22: Edge("mid_market", ("low_util",), "project_management", "seat utilisation < 20%"),
-    23: Edge("enterprise", ("overage",), "collaboration",
-             "active users above licensed seats (expansion signal)"),
-    24: Edge("mid_market", ("narrow_breadth",), "sales_enablement",
-             "uses 2 of 9 catalog features"),
+    23: Edge(
+        "enterprise",
+        ("overage",),
+        "collaboration",
+        "active users above licensed seats (expansion signal)",
+    ),
+    24: Edge("mid_market", ("narrow_breadth",), "sales_enablement", "uses 2 of 9 catalog features"),
     25: Edge("enterprise", ("no_value",), "analytics", "no value rows at all (ROI data missing)"),
-    26: Edge("enterprise", ("value_gap",), "customer_support",
-             "value rows for 2026Q1 and 2026Q3 but none for 2026Q2 (never extrapolate)"),
-    27: Edge("mid_market", ("young",), "analytics",
-             "customer since 2026-03-16: 9 months of usage, not onboarding"),
+    26: Edge(
+        "enterprise",
+        ("value_gap",),
+        "customer_support",
+        "value rows for 2026Q1 and 2026Q3 but none for 2026Q2 (never extrapolate)",
+    ),
+    27: Edge(
+        "mid_market",
+        ("young",),
+        "analytics",
+        "customer since 2026-03-16: 9 months of usage, not onboarding",
+    ),
     28: Edge("smb", ("no_next_qbr",), "api_platform", "last_qbr_date only, next_qbr_date blank"),
-    29: Edge("tech_touch", ("w50", "tech_value"), "project_management",
-             "tech-touch with value rows, digital email in W50"),
-    30: Edge("enterprise", ("renewal_soon",), "project_management",
-             "renewal 2026-12-18 (< 30 days), only emails since the last QBR"),
-    31: Edge("mid_market", ("year_old",), "customer_support",
-             "customer since 2025-11-03: 13 months of usage"),
-    37: Edge("tech_touch", ("w50",), "collaboration",
-             'name with double quotes and a comma, digital email in W50'),
+    29: Edge(
+        "tech_touch",
+        ("w50", "tech_value"),
+        "project_management",
+        "tech-touch with value rows, digital email in W50",
+    ),
+    30: Edge(
+        "enterprise",
+        ("renewal_soon",),
+        "project_management",
+        "renewal 2026-12-18 (< 30 days), only emails since the last QBR",
+    ),
+    31: Edge(
+        "mid_market",
+        ("year_old",),
+        "customer_support",
+        "customer since 2025-11-03: 13 months of usage",
+    ),
+    37: Edge(
+        "tech_touch",
+        ("w50",),
+        "collaboration",
+        "name with double quotes and a comma, digital email in W50",
+    ),
 }
 FIXED_SINCE = {
-    10: date(2026, 10, 5), 11: date(2026, 10, 20), 12: date(2026, 11, 9),
-    27: date(2026, 3, 16), 30: date(2022, 12, 18), 31: date(2025, 11, 3),
+    10: date(2026, 10, 5),
+    11: date(2026, 10, 20),
+    12: date(2026, 11, 9),
+    27: date(2026, 3, 16),
+    30: date(2022, 12, 18),
+    31: date(2025, 11, 3),
 }
 
 
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+
 
 def add_months(d: date, k: int) -> date:
     m = d.month - 1 + k
@@ -536,8 +912,12 @@ def loguniform(r: random.Random, lo: float, hi: float) -> float:
 
 
 def band_tier(arr: float) -> str:
-    for t, lo in (("strategic", 500_000), ("enterprise", 100_000), ("mid_market", 25_000),
-                  ("smb", 5_000)):
+    for t, lo in (
+        ("strategic", 500_000),
+        ("enterprise", 100_000),
+        ("mid_market", 25_000),
+        ("smb", 5_000),
+    ):
         if arr >= lo:
             return t
     return "tech_touch"
@@ -547,21 +927,22 @@ def band_tier(arr: float) -> str:
 # accounts
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Acct:
-    n: int                      # 1-based account number
+    n: int  # 1-based account number
     account_id: str
     name: str
     industry: str
     currency: str
-    tier: str                   # band tier (from ARR)
+    tier: str  # band tier (from ARR)
     roles: tuple[str, ...] = ()
     tier_override: str = ""
     arr: int = 0
     product: str = ""
     seats: int = 0
     since: date = TODAY
-    first_m: int = 0            # index of the first usage month
+    first_m: int = 0  # index of the first usage month
     renewal: date = TODAY
     last_qbr: date | None = None
     next_qbr: date | None = None
@@ -576,11 +957,11 @@ class Acct:
     nps: int | None = None
     csat: float | None = None
     hourly_rate: int | None = None
-    trend: str = "flat"         # growing, flat, declining, steep, ramp
-    growth: float = 0.0         # total change of active users over the history
-    util: float = 0.6           # seat utilisation at the end of the history
+    trend: str = "flat"  # growing, flat, declining, steep, ramp
+    growth: float = 0.0  # total change of active users over the history
+    util: float = 0.6  # seat utilisation at the end of the history
     billing: str = "monthly"
-    health: float = 0.5         # 0..1 latent health that couples the tables
+    health: float = 0.5  # 0..1 latent health that couples the tables
 
     @property
     def eff_tier(self) -> str:
@@ -651,8 +1032,12 @@ def build_accounts(n: int, months: list[date], r: random.Random) -> list[Acct]:
         a = Acct(
             n=k,
             account_id="007" if k == 7 else f"A-{k:0{width}d}",
-            name=name, industry=industry, currency=cur, tier=tiers[k],
-            roles=edge.roles if edge else (), product=prods[k],
+            name=name,
+            industry=industry,
+            currency=cur,
+            tier=tiers[k],
+            roles=edge.roles if edge else (),
+            product=prods[k],
         )
         lo, hi = ARR_RANGE[a.tier]
         a.arr = int(round(loguniform(r, lo, hi), -2 if a.tier != "tech_touch" else -1))
@@ -718,21 +1103,27 @@ def build_accounts(n: int, months: list[date], r: random.Random) -> list[Acct]:
             a.util = r.uniform(0.35, 0.55)
         if a.growth < 0:  # decliners started from a level that fitted their seats
             a.util = min(a.util, 0.95 * (1 + a.growth))
-        a.health = {"growing": 0.75, "flat": 0.55, "declining": 0.4, "steep": 0.2,
-                    "ramp": 0.6}[a.trend] + r.uniform(-0.15, 0.15)
+        a.health = {"growing": 0.75, "flat": 0.55, "declining": 0.4, "steep": 0.2, "ramp": 0.6}[
+            a.trend
+        ] + r.uniform(-0.15, 0.15)
         if a.has("healthy"):
             a.health = 0.95
 
         # people
         w = CSM_WEIGHTS[a.eff_tier]
         a.csm = r.choices(range(len(CSMS)), w)[0]
-        size = ("big" if a.eff_tier in ("strategic", "enterprise")
-                else "mid" if a.eff_tier == "mid_market" else "small")
+        size = (
+            "big"
+            if a.eff_tier in ("strategic", "enterprise")
+            else "mid"
+            if a.eff_tier == "mid_market"
+            else "small"
+        )
         first, last = r.choice(FIRST_NAMES), r.choice(LAST_NAMES)
         a.champion = f"{first} {last}"
         a.champion_title = r.choice(CHAMPION_TITLES[size])
         a.champion_email = f"{ascii_slug(first)}.{ascii_slug(last)}@example.org"
-        no_sponsor = (size == "small" and r.random() < (0.6 if a.tier == "tech_touch" else 0.3))
+        no_sponsor = size == "small" and r.random() < (0.6 if a.tier == "tech_touch" else 0.3)
         if not no_sponsor:
             sf, sl = r.choice(FIRST_NAMES), r.choice(LAST_NAMES)
             a.sponsor = f"{sf} {sl}"
@@ -751,9 +1142,13 @@ def build_accounts(n: int, months: list[date], r: random.Random) -> list[Acct]:
             a.nps, a.csat = 2, 2.4
         if r.random() < 0.5:
             a.hourly_rate = r.choice(HOURLY_RATES)
-        a.billing = ("quarterly" if a.tier in ("strategic", "enterprise") and r.random() < 0.7
-                     else "quarterly" if a.tier == "mid_market" and r.random() < 0.4
-                     else "monthly")
+        a.billing = (
+            "quarterly"
+            if a.tier in ("strategic", "enterprise") and r.random() < 0.7
+            else "quarterly"
+            if a.tier == "mid_market" and r.random() < 0.4
+            else "monthly"
+        )
         if a.has("mrr_drop"):
             a.billing = "quarterly"
         if a.has("payment_overdue"):
@@ -774,21 +1169,25 @@ def build_accounts(n: int, months: list[date], r: random.Random) -> list[Acct]:
 
 def schedule_qbrs(accts: list[Acct], r: random.Random) -> None:
     w50 = bdays(date(2026, 12, 7), date(2026, 12, 11))
-    dec = bdays(date(2026, 12, 1), date(2026, 12, 4)) + bdays(date(2026, 12, 14),
-                                                              date(2026, 12, 23))
+    dec = bdays(date(2026, 12, 1), date(2026, 12, 4)) + bdays(
+        date(2026, 12, 14), date(2026, 12, 23)
+    )
     jan = bdays(date(2027, 1, 5), date(2027, 1, 29))
     feb = bdays(date(2027, 2, 1), date(2027, 2, 26))
     mar = bdays(date(2027, 3, 1), date(2027, 3, 26))
     buckets = {
-        "strategic": (65, 30, 5, 0), "enterprise": (60, 30, 10, 0),
-        "mid_market": (40, 30, 20, 10), "smb": (25, 25, 25, 25), "tech_touch": (25, 25, 25, 25),
+        "strategic": (65, 30, 5, 0),
+        "enterprise": (60, 30, 10, 0),
+        "mid_market": (40, 30, 20, 10),
+        "smb": (25, 25, 25, 25),
+        "tech_touch": (25, 25, 25, 25),
     }
     n = len(accts)
     target = max(8, round(n / 6))
     forced = [a for a in accts if a.has("w50")]
     last_only = bdays(add_months(TODAY, -12), add_months(TODAY, -5))
     for a in accts:
-        if (not a.roles and a.eff_tier in ("smb", "tech_touch") and r.random() < 0.3):
+        if not a.roles and a.eff_tier in ("smb", "tech_touch") and r.random() < 0.3:
             a.roles = ("no_next_qbr",)
     eligible = [a for a in accts if not a.roles]
     extra = r.sample(eligible, min(len(eligible), max(0, target - len(forced))))
@@ -818,27 +1217,43 @@ def schedule_qbrs(accts: list[Acct], r: random.Random) -> None:
 def accounts_frame(accts: list[Acct]) -> pd.DataFrame:
     rows = []
     for a in accts:
-        rows.append({
-            "account_id": a.account_id, "name": a.name, "arr": a.arr, "currency": a.currency,
-            "tier": a.tier_override, "industry": a.industry, "product_type": a.product,
-            "licensed_seats": a.seats, "customer_since": a.since.isoformat(),
-            "renewal_date": a.renewal.isoformat(),
-            "last_qbr_date": a.last_qbr.isoformat() if a.last_qbr else "",
-            "next_qbr_date": a.next_qbr.isoformat() if a.next_qbr else "",
-            "csm_name": CSMS[a.csm][0], "csm_email": CSMS[a.csm][1],
-            "champion_name": a.champion, "champion_title": a.champion_title,
-            "champion_email": a.champion_email, "sponsor_name": a.sponsor,
-            "sponsor_title": a.sponsor_title, "champion_changed": b(a.champion_changed),
-            "sponsor_engaged": b(a.sponsor_engaged), "nps": a.nps, "csat": a.csat,
-            "cancellation_intent": b(a.has("cancellation")), "qbr_hold": b(a.has("qbr_hold")),
-            "hourly_rate": a.hourly_rate,
-        })
+        rows.append(
+            {
+                "account_id": a.account_id,
+                "name": a.name,
+                "arr": a.arr,
+                "currency": a.currency,
+                "tier": a.tier_override,
+                "industry": a.industry,
+                "product_type": a.product,
+                "licensed_seats": a.seats,
+                "customer_since": a.since.isoformat(),
+                "renewal_date": a.renewal.isoformat(),
+                "last_qbr_date": a.last_qbr.isoformat() if a.last_qbr else "",
+                "next_qbr_date": a.next_qbr.isoformat() if a.next_qbr else "",
+                "csm_name": CSMS[a.csm][0],
+                "csm_email": CSMS[a.csm][1],
+                "champion_name": a.champion,
+                "champion_title": a.champion_title,
+                "champion_email": a.champion_email,
+                "sponsor_name": a.sponsor,
+                "sponsor_title": a.sponsor_title,
+                "champion_changed": b(a.champion_changed),
+                "sponsor_engaged": b(a.sponsor_engaged),
+                "nps": a.nps,
+                "csat": a.csat,
+                "cancellation_intent": b(a.has("cancellation")),
+                "qbr_hold": b(a.has("qbr_hold")),
+                "hourly_rate": a.hourly_rate,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------
 # usage and features (vectorised over accounts x months)
 # --------------------------------------------------------------------------------------------
+
 
 def gen_usage(accts: list[Acct], months: list[date], g: np.random.Generator):
     n, m = len(accts), len(months)
@@ -853,10 +1268,10 @@ def gen_usage(accts: list[Acct], months: list[date], g: np.random.Generator):
     end = seats * util
     start = end / (1 + growth)
     shape = g.uniform(0.7, 1.5, (n, 1))
-    level = start + (end - start) * t ** shape
+    level = start + (end - start) * t**shape
     steep_t = np.clip((t - 0.72) / 0.28, 0, 1)
     level = np.where(trend == "steep", start + (end - start) * steep_t, level)
-    ramp = end * (0.3 + 0.7 * t ** 0.6)
+    ramp = end * (0.3 + 0.7 * t**0.6)
     level = np.where(trend == "ramp", ramp, level)
     level = level * (1 + g.normal(0, 0.03, (n, m)))
     cap = np.where(util > 1, seats * 1.12, seats)
@@ -864,30 +1279,44 @@ def gen_usage(accts: list[Acct], months: list[date], g: np.random.Generator):
     base = active.copy()  # users that features are driven by
     for i, a in enumerate(accts):
         if a.has("zero_users"):
-            active[i, m - 2:] = 0
+            active[i, m - 2 :] = 0
     valid = mi >= first
-    ratio = np.array([g.uniform(0.18, 0.55) if a.product == "collaboration"
-                      else g.uniform(0.15, 0.65) for a in accts])[:, None]
+    ratio = np.array(
+        [
+            g.uniform(0.18, 0.55) if a.product == "collaboration" else g.uniform(0.15, 0.65)
+            for a in accts
+        ]
+    )[:, None]
     dau = np.round(active * ratio * (1 + g.normal(0, 0.04, (n, m))), 1)
-    api_rate = np.array([g.uniform(3000, 20000) if a.product == "api_platform"
-                         else g.uniform(5, 80) for a in accts])[:, None]
+    api_rate = np.array(
+        [g.uniform(3000, 20000) if a.product == "api_platform" else g.uniform(5, 80) for a in accts]
+    )[:, None]
     api = np.rint(base * api_rate * (1 + g.normal(0, 0.05, (n, m))))
     core = np.rint(base * g.uniform(15, 120, (n, 1)) * (1 + g.normal(0, 0.05, (n, m))))
     ai, mj = np.nonzero(valid)
     ids = np.array([a.account_id for a in accts], dtype=object)
     mstr = np.array([month_str(d) for d in months], dtype=object)
-    df = pd.DataFrame({
-        "account_id": ids[ai], "month": mstr[mj],
-        "active_users": active[ai, mj].astype(np.int64), "dau": np.maximum(dau[ai, mj], 0.0),
-        "mau": active[ai, mj].astype(np.int64),
-        "api_calls": np.maximum(api[ai, mj], 0).astype(np.int64),
-        "core_actions": np.maximum(core[ai, mj], 0).astype(np.int64),
-    })
+    df = pd.DataFrame(
+        {
+            "account_id": ids[ai],
+            "month": mstr[mj],
+            "active_users": active[ai, mj].astype(np.int64),
+            "dau": np.maximum(dau[ai, mj], 0.0),
+            "mau": active[ai, mj].astype(np.int64),
+            "api_calls": np.maximum(api[ai, mj], 0).astype(np.int64),
+            "core_actions": np.maximum(core[ai, mj], 0).astype(np.int64),
+        }
+    )
     return df, base
 
 
-def gen_features(accts: list[Acct], months: list[date], base: np.ndarray,
-                 r: random.Random, g: np.random.Generator) -> pd.DataFrame:
+def gen_features(
+    accts: list[Acct],
+    months: list[date],
+    base: np.ndarray,
+    r: random.Random,
+    g: np.random.Generator,
+) -> pd.DataFrame:
     m = len(months)
     full_done: set[str] = {a.product for a in accts if a.has("full_breadth")}
     fa, ff, fs, fr, f0 = [], [], [], [], []
@@ -896,8 +1325,9 @@ def gen_features(accts: list[Acct], months: list[date], base: np.ndarray,
         nf = len(cat)
         if a.has("narrow_breadth"):
             k = 2
-        elif a.has("full_breadth") or (a.product not in full_done and not a.roles
-                                       and a.trend != "ramp"):
+        elif a.has("full_breadth") or (
+            a.product not in full_done and not a.roles and a.trend != "ramp"
+        ):
             k = nf
             full_done.add(a.product)
         elif a.trend == "ramp":
@@ -928,18 +1358,27 @@ def gen_features(accts: list[Acct], months: list[date], base: np.ndarray,
     ids = np.array([a.account_id for a in accts], dtype=object)
     mstr = np.array([month_str(d) for d in months], dtype=object)
     fname = np.array(FEATURE_NAMES, dtype=object)
-    df = pd.DataFrame({
-        "account_id": ids[ai[keep]], "month": mstr[mj[keep]], "feature": fname[fi[keep]],
-        "events": events[keep].astype(np.int64), "users": users[keep].astype(np.int64),
-        "_a": ai[keep], "_f": fi[keep],
-    })
+    df = pd.DataFrame(
+        {
+            "account_id": ids[ai[keep]],
+            "month": mstr[mj[keep]],
+            "feature": fname[fi[keep]],
+            "events": events[keep].astype(np.int64),
+            "users": users[keep].astype(np.int64),
+            "_a": ai[keep],
+            "_f": fi[keep],
+        }
+    )
     df = df.sort_values(["_a", "month", "_f"], kind="stable").drop(columns=["_a", "_f"])
     return df.reset_index(drop=True)
 
 
 def gen_catalog() -> pd.DataFrame:
-    rows = [{"feature": f, "module": mod, "description": desc, "product_type": pt}
-            for pt in PRODUCT_TYPES for f, mod, desc in CATALOG[pt]]
+    rows = [
+        {"feature": f, "module": mod, "description": desc, "product_type": pt}
+        for pt in PRODUCT_TYPES
+        for f, mod, desc in CATALOG[pt]
+    ]
     return pd.DataFrame(rows)
 
 
@@ -947,13 +1386,15 @@ def gen_catalog() -> pd.DataFrame:
 # tickets (vectorised), invoices
 # --------------------------------------------------------------------------------------------
 
+
 def _fmt_dt(values: np.ndarray) -> np.ndarray:
     s = np.datetime_as_string(values.astype("datetime64[m]"), unit="s")
     return np.char.replace(s.astype(str), "T", " ").astype(object)
 
 
-def gen_tickets(accts: list[Acct], months: list[date], r: random.Random,
-                g: np.random.Generator) -> pd.DataFrame:
+def gen_tickets(
+    accts: list[Acct], months: list[date], r: random.Random, g: np.random.Generator
+) -> pd.DataFrame:
     lam = {"strategic": 22, "enterprise": 14, "mid_market": 9, "smb": 5, "tech_touch": 1.5}
     t0 = np.datetime64(months[0].isoformat(), "m")
     now = np.datetime64(TODAY.isoformat(), "m")
@@ -974,10 +1415,14 @@ def gen_tickets(accts: list[Acct], months: list[date], r: random.Random,
     ai = np.repeat(np.arange(n), counts)
     u = lo[ai] + (1 - lo[ai]) * g.random(len(ai))
     opened = t0 + (u * (total_min - 24 * 60)).astype(np.int64).astype("timedelta64[m]")
-    opened = opened.astype("datetime64[D]") + np.timedelta64(7, "h").astype("timedelta64[m]") \
+    opened = (
+        opened.astype("datetime64[D]")
+        + np.timedelta64(7, "h").astype("timedelta64[m]")
         + g.integers(0, 11 * 60, len(ai)).astype("timedelta64[m]")
-    prio = g.choice(np.array(["p1", "p2", "p3", "p4"], dtype=object), len(ai),
-                    p=[0.04, 0.18, 0.48, 0.30])
+    )
+    prio = g.choice(
+        np.array(["p1", "p2", "p3", "p4"], dtype=object), len(ai), p=[0.04, 0.18, 0.48, 0.30]
+    )
     scale = {"p1": (6, 1.0), "p2": (24, 0.8), "p3": (60, 0.9), "p4": (120, 0.9)}
     res_h = np.empty(len(ai))
     fr_h = np.empty(len(ai))
@@ -992,40 +1437,56 @@ def gen_tickets(accts: list[Acct], months: list[date], r: random.Random,
     csat = np.clip(np.rint(csat_mean[ai] + g.normal(0, 0.8, len(ai))), 1, 5)
     has_csat = (~is_open) & (g.random(len(ai)) < 0.6)
 
-    df = pd.DataFrame({
-        "_a": ai, "_t": opened, "priority": prio,
-        "opened_at": _fmt_dt(opened),
-        "resolved_at": np.where(is_open, "", _fmt_dt(resolved)).astype(object),
-        "csat": np.where(has_csat, csat, np.nan),
-        "first_response_hours": np.round(np.maximum(fr_h, 0.1), 1),
-    })
+    df = pd.DataFrame(
+        {
+            "_a": ai,
+            "_t": opened,
+            "priority": prio,
+            "opened_at": _fmt_dt(opened),
+            "resolved_at": np.where(is_open, "", _fmt_dt(resolved)).astype(object),
+            "csat": np.where(has_csat, csat, np.nan),
+            "first_response_hours": np.round(np.maximum(fr_h, 0.1), 1),
+        }
+    )
     extra = []
     for i, a in enumerate(accts):
         if a.has("p1_open"):
             extra.append((i, datetime(2026, 11, 10, 9, 14), None, "p1", None, 0.4))
         if a.has("zero_users"):
-            for d in (datetime(2026, 10, 14, 10, 2), datetime(2026, 11, 3, 15, 40),
-                      datetime(2026, 11, 19, 8, 55)):
-                extra.append((i, d, d + timedelta(hours=r.randint(5, 60)), "p3",
-                              r.choice((3, 4, None)), 2.5))
+            for d in (
+                datetime(2026, 10, 14, 10, 2),
+                datetime(2026, 11, 3, 15, 40),
+                datetime(2026, 11, 19, 8, 55),
+            ):
+                extra.append(
+                    (i, d, d + timedelta(hours=r.randint(5, 60)), "p3", r.choice((3, 4, None)), 2.5)
+                )
         if a.has("ticket_spike"):
             for _ in range(10):
                 d = datetime(2026, 11, r.randint(2, 25), r.randint(8, 17), r.randint(0, 59))
                 open_ = r.random() < 0.3
-                extra.append((i, d, None if open_ else d + timedelta(hours=r.randint(20, 90)),
-                              r.choice(("p2", "p3", "p3")),
-                              None if open_ else r.choice((1, 2, 2, 3)),
-                              round(r.uniform(4, 30), 1)))
+                extra.append(
+                    (
+                        i,
+                        d,
+                        None if open_ else d + timedelta(hours=r.randint(20, 90)),
+                        r.choice(("p2", "p3", "p3")),
+                        None if open_ else r.choice((1, 2, 2, 3)),
+                        round(r.uniform(4, 30), 1),
+                    )
+                )
     if extra:
-        ex = pd.DataFrame({
-            "_a": [x[0] for x in extra],
-            "_t": np.array([np.datetime64(x[1], "m") for x in extra]),
-            "priority": [x[3] for x in extra],
-            "opened_at": [x[1].strftime("%Y-%m-%d %H:%M:%S") for x in extra],
-            "resolved_at": [x[2].strftime("%Y-%m-%d %H:%M:%S") if x[2] else "" for x in extra],
-            "csat": [float(x[4]) if x[4] else np.nan for x in extra],
-            "first_response_hours": [x[5] for x in extra],
-        })
+        ex = pd.DataFrame(
+            {
+                "_a": [x[0] for x in extra],
+                "_t": np.array([np.datetime64(x[1], "m") for x in extra]),
+                "priority": [x[3] for x in extra],
+                "opened_at": [x[1].strftime("%Y-%m-%d %H:%M:%S") for x in extra],
+                "resolved_at": [x[2].strftime("%Y-%m-%d %H:%M:%S") if x[2] else "" for x in extra],
+                "csat": [float(x[4]) if x[4] else np.nan for x in extra],
+                "first_response_hours": [x[5] for x in extra],
+            }
+        )
         df = pd.concat([df, ex], ignore_index=True)
     # P1s stay open only where that is the edge case: others are resolved within hours
     df = df.sort_values(["_t", "_a"], kind="stable").reset_index(drop=True)
@@ -1036,8 +1497,9 @@ def gen_tickets(accts: list[Acct], months: list[date], r: random.Random,
     return df.drop(columns=["_a", "_t"])
 
 
-def gen_invoices(accts: list[Acct], months: list[date], r: random.Random,
-                 g: np.random.Generator) -> pd.DataFrame:
+def gen_invoices(
+    accts: list[Acct], months: list[date], r: random.Random, g: np.random.Generator
+) -> pd.DataFrame:
     acct_idx: list[int] = []
     days: list[int] = []
     amounts: list[float] = []
@@ -1075,19 +1537,22 @@ def gen_invoices(accts: list[Acct], months: list[date], r: random.Random,
             status[sel & (inv == np.datetime64("2026-09-01"))] = "failed"
             is_open = is_open | sel
     ids = np.array([a.account_id for a in accts], dtype=object)
-    return pd.DataFrame({
-        "account_id": ids[ai],
-        "invoice_date": np.datetime_as_string(inv).astype(object),
-        "amount": np.round(np.array(amounts), 2),
-        "status": status,
-        "due_date": np.datetime_as_string(due).astype(object),
-        "paid_at": np.where(is_open, "", np.datetime_as_string(paid)).astype(object),
-    })
+    return pd.DataFrame(
+        {
+            "account_id": ids[ai],
+            "invoice_date": np.datetime_as_string(inv).astype(object),
+            "amount": np.round(np.array(amounts), 2),
+            "status": status,
+            "due_date": np.datetime_as_string(due).astype(object),
+            "paid_at": np.where(is_open, "", np.datetime_as_string(paid)).astype(object),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # value, goals, actions, roadmap, touchpoints
 # --------------------------------------------------------------------------------------------
+
 
 def value_quarters() -> list[str]:
     cur = quarter_of(TODAY)
@@ -1123,8 +1588,11 @@ def gen_value(accts: list[Acct], r: random.Random) -> pd.DataFrame:
         if not qs:
             continue
         if a.tier in ("smb", "tech_touch"):
-            cats = ["time_savings"] if a.tier == "tech_touch" else r.sample(
-                ["time_savings", "time_savings", "cost_reduction"], r.randint(1, 2))
+            cats = (
+                ["time_savings"]
+                if a.tier == "tech_touch"
+                else r.sample(["time_savings", "time_savings", "cost_reduction"], r.randint(1, 2))
+            )
             cats = list(dict.fromkeys(cats))
         else:
             k = {"strategic": (3, 4), "enterprise": (2, 4), "mid_market": (1, 3)}[a.tier]
@@ -1140,12 +1608,18 @@ def gen_value(accts: list[Acct], r: random.Random) -> pd.DataFrame:
         rate = a.hourly_rate or 75
         metrics = []
         for c, w in zip(cats, weights, strict=True):
-            metrics.append({
-                "cat": c, "label": r.choice(VALUE_LABELS[c]), "w": w / wsum,
-                "red": r.uniform(0.3, 0.65), "attr": r.uniform(0.15, 0.4),
-                "cpi": loguniform(r, 2_000, 60_000) * (a.arr / 400_000) ** 0.5,
-                "err": round(r.uniform(4, 12), 1), "supply": r.random(),
-            })
+            metrics.append(
+                {
+                    "cat": c,
+                    "label": r.choice(VALUE_LABELS[c]),
+                    "w": w / wsum,
+                    "red": r.uniform(0.3, 0.65),
+                    "attr": r.uniform(0.15, 0.4),
+                    "cpi": loguniform(r, 2_000, 60_000) * (a.arr / 400_000) ** 0.5,
+                    "err": round(r.uniform(4, 12), 1),
+                    "supply": r.random(),
+                }
+            )
         n_q = len(quarters)
         for q in qs:
             pos = quarters.index(q)
@@ -1153,16 +1627,25 @@ def gen_value(accts: list[Acct], r: random.Random) -> pd.DataFrame:
             total = q_roi * a.arr / 4
             for mt in metrics:
                 v = total * mt["w"]
-                row = {"account_id": a.account_id, "quarter": q, "category": mt["cat"],
-                       "label": mt["label"], "baseline": None, "current": None, "unit": "",
-                       "quantity": None, "value": None}
+                row = {
+                    "account_id": a.account_id,
+                    "quarter": q,
+                    "category": mt["cat"],
+                    "label": mt["label"],
+                    "baseline": None,
+                    "current": None,
+                    "unit": "",
+                    "quantity": None,
+                    "value": None,
+                }
                 c = mt["cat"]
                 if c == "time_savings":
                     hours = max(1, round(v / rate))
                     base_h = round(roi * a.arr / 4 * mt["w"] / rate / mt["red"])
                     base_h = max(base_h, hours + 1)
-                    row.update(baseline=base_h, current=base_h - hours, unit="hours",
-                               quantity=hours)
+                    row.update(
+                        baseline=base_h, current=base_h - hours, unit="hours", quantity=hours
+                    )
                     if mt["supply"] < 0.2:
                         row["value"] = round(hours * rate, 2)
                 elif c == "cost_reduction":
@@ -1172,14 +1655,20 @@ def gen_value(accts: list[Acct], r: random.Random) -> pd.DataFrame:
                     if mt["supply"] < 0.6:
                         row["value"] = round(v, -2)
                 elif c == "revenue_impact":
-                    row.update(unit=a.currency, quantity=round(v / mt["attr"], -2),
-                               value=round(v, -2))
+                    row.update(
+                        unit=a.currency, quantity=round(v / mt["attr"], -2), value=round(v, -2)
+                    )
                 elif c == "risk_avoidance":
                     cpi = max(500.0, round(mt["cpi"], -2))
                     k = max(1, round(v / cpi))
                     cur = r.randint(0, 3)
-                    row.update(baseline=k + cur, current=cur, unit="incidents", quantity=k,
-                               value=round(k * cpi, 2) if mt["supply"] < 0.85 else None)
+                    row.update(
+                        baseline=k + cur,
+                        current=cur,
+                        unit="incidents",
+                        quantity=k,
+                        value=round(k * cpi, 2) if mt["supply"] < 0.85 else None,
+                    )
                 else:  # quality
                     cur = round(mt["err"] * (1 - mt["red"] * (0.7 + 0.3 * pos / (n_q - 1))), 1)
                     row.update(baseline=mt["err"], current=cur, unit="%", value=round(v, -2))
@@ -1190,8 +1679,12 @@ def gen_value(accts: list[Acct], r: random.Random) -> pd.DataFrame:
 
 
 def _status_ratio(r: random.Random, status: str) -> float:
-    return {"complete": r.uniform(1.0, 1.15), "on_track": r.uniform(0.82, 0.99),
-            "at_risk": r.uniform(0.6, 0.8), "off_track": r.uniform(0.25, 0.58)}[status]
+    return {
+        "complete": r.uniform(1.0, 1.15),
+        "on_track": r.uniform(0.82, 0.99),
+        "at_risk": r.uniform(0.6, 0.8),
+        "off_track": r.uniform(0.25, 0.58),
+    }[status]
 
 
 def gen_goals(accts: list[Acct], r: random.Random) -> pd.DataFrame:
@@ -1210,8 +1703,10 @@ def gen_goals(accts: list[Acct], r: random.Random) -> pd.DataFrame:
                 if q == prev_q:
                     status = r.choices(("complete", "off_track"), (h * 3, 1))[0]
                 else:
-                    status = r.choices(("on_track", "at_risk", "off_track", "complete"),
-                                       (h * 5, 2, (1 - h) * 2.5, h if q == cur_q else 0.01))[0]
+                    status = r.choices(
+                        ("on_track", "at_risk", "off_track", "complete"),
+                        (h * 5, 2, (1 - h) * 2.5, h if q == cur_q else 0.01),
+                    )[0]
                 target = r.uniform(lo, hi)
                 target = round(target, 2) if hi <= 1 else round(target)
                 ratio = _status_ratio(r, status)
@@ -1220,10 +1715,20 @@ def gen_goals(accts: list[Acct], r: random.Random) -> pd.DataFrame:
                     actual = min(actual, 100)
                 actual = round(actual, 2) if hi <= 1 else round(actual, 1)
                 owner = a.champion if r.random() < 0.6 else CSMS[a.csm][0]
-                rows.append({"account_id": a.account_id, "goal": goal, "metric": metric,
-                             "target": target, "actual": actual, "unit": unit,
-                             "status": status, "owner": owner,
-                             "due_date": quarter_end(q).isoformat(), "quarter": q})
+                rows.append(
+                    {
+                        "account_id": a.account_id,
+                        "goal": goal,
+                        "metric": metric,
+                        "target": target,
+                        "actual": actual,
+                        "unit": unit,
+                        "status": status,
+                        "owner": owner,
+                        "due_date": quarter_end(q).isoformat(),
+                        "quarter": q,
+                    }
+                )
     return pd.DataFrame(rows, columns=COLUMNS["goals"])
 
 
@@ -1238,26 +1743,52 @@ def gen_actions(accts: list[Acct], r: random.Random) -> pd.DataFrame:
             side = r.choice(("customer", "vendor"))
             action = r.choice(ACTIONS[side])
             if a.has("onboarding"):
-                action = r.choice(("Complete SSO setup", "Import existing projects",
-                                   "Run admin onboarding session", "Agree success plan"))
+                action = r.choice(
+                    (
+                        "Complete SSO setup",
+                        "Import existing projects",
+                        "Run admin onboarding session",
+                        "Agree success plan",
+                    )
+                )
             due = to_bday(anchor + timedelta(days=r.randint(14, 100)))
             h = a.health
             if due < TODAY:
-                status = r.choices(("complete", "overdue", "cancelled", "in progress", "blocked"),
-                                   (6 * h + 1, 3 * (1 - h) + 0.5, 0.5, 1, 0.5))[0]
+                status = r.choices(
+                    ("complete", "overdue", "cancelled", "in progress", "blocked"),
+                    (6 * h + 1, 3 * (1 - h) + 0.5, 0.5, 1, 0.5),
+                )[0]
             else:
-                status = r.choices(("not started", "in progress", "at risk", "blocked",
-                                    "complete"), (3, 4, 3 * (1 - h), 0.7, 1))[0]
+                status = r.choices(
+                    ("not started", "in progress", "at risk", "blocked", "complete"),
+                    (3, 4, 3 * (1 - h), 0.7, 1),
+                )[0]
             done = None
             if status == "complete":
-                done = min(TODAY - timedelta(days=1),
-                           max(anchor + timedelta(days=3), due + timedelta(days=r.randint(-12, 6))))
-            owner = (CSMS[a.csm][0] if side == "vendor" and r.random() < 0.7
-                     else "Solutions Engineering" if side == "vendor"
-                     else a.champion if r.random() < 0.75 or not a.sponsor else a.sponsor)
-            rows.append({"account_id": a.account_id, "action": action, "owner": owner,
-                         "side": side, "due_date": due.isoformat(), "status": status,
-                         "completed_at": done.isoformat() if done else ""})
+                done = min(
+                    TODAY - timedelta(days=1),
+                    max(anchor + timedelta(days=3), due + timedelta(days=r.randint(-12, 6))),
+                )
+            owner = (
+                CSMS[a.csm][0]
+                if side == "vendor" and r.random() < 0.7
+                else "Solutions Engineering"
+                if side == "vendor"
+                else a.champion
+                if r.random() < 0.75 or not a.sponsor
+                else a.sponsor
+            )
+            rows.append(
+                {
+                    "account_id": a.account_id,
+                    "action": action,
+                    "owner": owner,
+                    "side": side,
+                    "due_date": due.isoformat(),
+                    "status": status,
+                    "completed_at": done.isoformat() if done else "",
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS["actions"])
 
 
@@ -1267,11 +1798,22 @@ def gen_roadmap(accts: list[Acct], r: random.Random) -> pd.DataFrame:
         cands = [a.account_id for a in accts if a.product == pt and not a.has("onboarding")]
         k = r.choice((0, 1, 2, 2, 3, 4))
         req = r.sample(cands, min(k, len(cands)))
-        if pt == "analytics" and item.startswith("Natural") and any(
-                a.account_id == "007" for a in accts):
+        if (
+            pt == "analytics"
+            and item.startswith("Natural")
+            and any(a.account_id == "007" for a in accts)
+        ):
             req = [*[x for x in req if x != "007"], "007"]
-        rows.append({"item": item, "description": desc, "status": status, "timing": timing,
-                     "module": module, "requested_by": ";".join(req)})
+        rows.append(
+            {
+                "item": item,
+                "description": desc,
+                "status": status,
+                "timing": timing,
+                "module": module,
+                "requested_by": ";".join(req),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1299,10 +1841,14 @@ def gen_touchpoints(accts: list[Acct], r: random.Random) -> pd.DataFrame:
             if a.has("renewal_soon") and a.last_qbr and d > a.last_qbr:
                 typ = "email"
             events.append((d, typ))
-        if a.last_qbr and a.last_qbr >= start and a.eff_tier in ("strategic", "enterprise",
-                                                                 "mid_market"):
-            events.append((a.last_qbr, "ebr" if a.arr > 250_000 or a.eff_tier == "strategic"
-                           else "meeting"))
+        if (
+            a.last_qbr
+            and a.last_qbr >= start
+            and a.eff_tier in ("strategic", "enterprise", "mid_market")
+        ):
+            events.append(
+                (a.last_qbr, "ebr" if a.arr > 250_000 or a.eff_tier == "strategic" else "meeting")
+            )
         events.sort()
         for d, typ in events:
             completed = True if typ == "email" else r.random() < 0.55 + 0.4 * a.health
@@ -1315,38 +1861,55 @@ def gen_touchpoints(accts: list[Acct], r: random.Random) -> pd.DataFrame:
                 exec_present = False
             if r.random() < 0.03:
                 exec_present = None
-            rows.append({"account_id": a.account_id, "date": d.isoformat(), "type": typ,
-                         "completed": b(completed, yes_no),
-                         "exec_present": b(exec_present, yes_no)})
+            rows.append(
+                {
+                    "account_id": a.account_id,
+                    "date": d.isoformat(),
+                    "type": typ,
+                    "completed": b(completed, yes_no),
+                    "exec_present": b(exec_present, yes_no),
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS["touchpoints"])
 
 
-def gen_events(features: pd.DataFrame, months: list[date], n: int,
-               g: np.random.Generator) -> pd.DataFrame:
+def gen_events(
+    features: pd.DataFrame, months: list[date], n: int, g: np.random.Generator
+) -> pd.DataFrame:
     w = features["events"].to_numpy(float)
     idx = np.sort(g.choice(len(features), size=n, p=w / w.sum()))
     mstart = {month_str(d): np.datetime64(d.isoformat(), "s") for d in months}
-    mdays = {month_str(d): (TODAY.day if month_str(d) == month_str(TODAY)
-                            else calendar.monthrange(d.year, d.month)[1]) for d in months}
+    mdays = {
+        month_str(d): (
+            TODAY.day
+            if month_str(d) == month_str(TODAY)
+            else calendar.monthrange(d.year, d.month)[1]
+        )
+        for d in months
+    }
     mon = features["month"].to_numpy()[idx]
     start = pd.Series(mon).map(mstart).to_numpy().astype("datetime64[s]")
     days = pd.Series(mon).map(mdays).to_numpy(float)
     secs = (g.random(n) * days * 86400).astype(np.int64).astype("timedelta64[s]")
     users = features["users"].to_numpy()[idx]
     uid = (g.random(n) * np.maximum(users, 1)).astype(np.int64)
-    df = pd.DataFrame({
-        "account_id": features["account_id"].to_numpy()[idx],
-        "user_id": pd.Series(features["account_id"].to_numpy()[idx]).astype(str)
-        + "-u" + pd.Series(uid).astype(str).str.zfill(5),
-        "event": features["feature"].to_numpy()[idx],
-        "timestamp": pd.to_datetime(start.astype("datetime64[s]") + secs),
-    })
+    df = pd.DataFrame(
+        {
+            "account_id": features["account_id"].to_numpy()[idx],
+            "user_id": pd.Series(features["account_id"].to_numpy()[idx]).astype(str)
+            + "-u"
+            + pd.Series(uid).astype(str).str.zfill(5),
+            "event": features["feature"].to_numpy()[idx],
+            "timestamp": pd.to_datetime(start.astype("datetime64[s]") + secs),
+        }
+    )
     return df.sort_values(["timestamp", "account_id"], kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------
+
 
 def _tidy_numbers(s: pd.Series) -> pd.Series:
     """Floats as text: whole numbers without ".0", others as their shortest repr; NaN blank."""
@@ -1355,8 +1918,9 @@ def _tidy_numbers(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index, dtype=object)
 
 
-def generate(out: Path, accounts: int = 120, seed: int = 7, n_months: int = 15,
-             events: int | None = None) -> dict[str, pd.DataFrame]:
+def generate(
+    out: Path, accounts: int = 120, seed: int = 7, n_months: int = 15, events: int | None = None
+) -> dict[str, pd.DataFrame]:
     r = random.Random(seed)
     g = np.random.default_rng(seed)
     last = date(TODAY.year, TODAY.month, 1)
@@ -1396,14 +1960,27 @@ def generate(out: Path, accounts: int = 120, seed: int = 7, n_months: int = 15,
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "book",
-                    help="output folder (default: samples/book)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "book",
+        help="output folder (default: samples/book)",
+    )
     ap.add_argument("--accounts", type=int, default=120, help="number of accounts (default 120)")
     ap.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    ap.add_argument("--months", type=int, default=15,
-                    help="months of history ending with the as-of month (default 15)")
-    ap.add_argument("--events", type=int, default=None, metavar="N",
-                    help="also write events.parquet with about N raw events")
+    ap.add_argument(
+        "--months",
+        type=int,
+        default=15,
+        help="months of history ending with the as-of month (default 15)",
+    )
+    ap.add_argument(
+        "--events",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also write events.parquet with about N raw events",
+    )
     args = ap.parse_args(argv)
     if args.accounts < 1 or args.months < 3:
         ap.error("--accounts must be >= 1 and --months >= 3")

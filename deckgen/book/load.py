@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -338,9 +339,9 @@ def _record(
     # Account-level problems in required account columns block the account; elsewhere they warn.
     level = "block" if table.name == "accounts" and (col.required or keep_value) else "warning"
     for idx in mask[mask].index[:200]:
-        raw = str(df.at[idx, col.name])
+        raw = str(_at(df, idx, col.name))
         shown = raw if len(raw) <= 40 else raw[:37] + "..."
-        acct = str(df.at[idx, "account_id"]).strip() if has_acct else None
+        acct = str(_at(df, idx, "account_id")).strip() if has_acct else None
         what = "kept as missing" if not keep_value else "value out of range"
         findings.append(
             Finding(
@@ -349,7 +350,7 @@ def _record(
                 f"{expected}, found {shown!r} ({what})",
                 table=table.name,
                 file=file,
-                row=int(df.at[idx, ROW]),
+                row=int(_at(df, idx, ROW)),
                 column=col.name,
                 account_id=acct or None,
             )
@@ -498,3 +499,8 @@ def table_or_empty(book: Book, name: str) -> pd.DataFrame:
         cols = [c.name for c in TABLES[name].columns] + [ROW]
         return pd.DataFrame(columns=cols)
     return df
+
+
+def _at(df: pd.DataFrame, idx: Any, col: str) -> Any:
+    """One cell, typed loosely: pandas-stubs types `.at` too narrowly for mixed columns."""
+    return df.at[idx, col]

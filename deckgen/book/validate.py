@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -131,7 +132,7 @@ def _check_accounts(df: pd.DataFrame, file: str) -> list[Finding]:
                 "name is blank (expected the customer's name)",
                 "accounts",
                 file,
-                int(df.at[idx, ROW]),
+                int(_at(df, idx, ROW)),
                 "name",
                 str(ids[idx]),
             )
@@ -139,7 +140,7 @@ def _check_accounts(df: pd.DataFrame, file: str) -> list[Finding]:
     arr_missing = df["arr"].isna()
     already = {(f.row, f.column) for f in out}
     for idx in df.index[arr_missing & ~blank_id]:
-        if (int(df.at[idx, ROW]), "arr") not in already:
+        if (int(_at(df, idx, ROW)), "arr") not in already:
             out.append(
                 Finding(
                     "block",
@@ -147,7 +148,7 @@ def _check_accounts(df: pd.DataFrame, file: str) -> list[Finding]:
                     "arr is missing (expected a number >= 0)",
                     "accounts",
                     file,
-                    int(df.at[idx, ROW]),
+                    int(_at(df, idx, ROW)),
                     "arr",
                     str(ids[idx]),
                 )
@@ -194,8 +195,8 @@ def _duplicate_rows(df: pd.DataFrame, table: str, file: str, key: Iterable[str])
     dup = df.duplicated(subset=cols, keep="first") & df[cols].notna().all(axis=1)
     out = []
     for idx in df.index[dup][:50]:
-        desc = ", ".join(f"{c}={df.at[idx, c]}" for c in cols)
-        acct = str(df.at[idx, "account_id"]) if "account_id" in df.columns else None
+        desc = ", ".join(f"{c}={_at(df, idx, c)}" for c in cols)
+        acct = str(_at(df, idx, "account_id")) if "account_id" in df.columns else None
         out.append(
             Finding(
                 "warning",
@@ -203,7 +204,7 @@ def _duplicate_rows(df: pd.DataFrame, table: str, file: str, key: Iterable[str])
                 f"duplicate row ({desc}): the first occurrence is used",
                 table,
                 file,
-                int(df.at[idx, ROW]),
+                int(_at(df, idx, ROW)),
                 None,
                 acct,
             )
@@ -359,9 +360,9 @@ def _holds_and_onboarding(
     window = int(config.get("onboarding_days", 60))
     cutoff = pd.Timestamp(as_of - timedelta(days=window))
     for idx in df.index:
-        acct = str(df.at[idx, "account_id"]).strip()
-        row = int(df.at[idx, ROW])
-        hold = df.at[idx, "qbr_hold"] if "qbr_hold" in df.columns else pd.NA
+        acct = str(_at(df, idx, "account_id")).strip()
+        row = int(_at(df, idx, ROW))
+        hold = _at(df, idx, "qbr_hold") if "qbr_hold" in df.columns else pd.NA
         if hold is True or (not pd.isna(hold) and bool(hold)):
             out.append(
                 Finding(
@@ -375,7 +376,7 @@ def _holds_and_onboarding(
                     acct,
                 )
             )
-        since = df.at[idx, "customer_since"] if "customer_since" in df.columns else pd.NaT
+        since = _at(df, idx, "customer_since") if "customer_since" in df.columns else pd.NaT
         if not pd.isna(since) and pd.Timestamp(since) > cutoff:
             days = (pd.Timestamp(as_of) - pd.Timestamp(since)).days
             out.append(
@@ -414,3 +415,8 @@ def _gates(accounts: pd.DataFrame, findings: list[Finding]) -> dict[str, Gate]:
         else:
             gates[acct] = Gate("ok", ())
     return gates
+
+
+def _at(df: pd.DataFrame, idx: Any, col: str) -> Any:
+    """One cell, typed loosely: pandas-stubs types `.at` too narrowly for mixed columns."""
+    return df.at[idx, col]

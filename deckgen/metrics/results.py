@@ -23,7 +23,8 @@ class Period:
     end: date  # inclusive
     as_of: date
     qbr_date: date | None
-    previous_quarters: tuple[str, ...]  # the quarters shown in trends, oldest first, ending with `quarter`
+    # the quarters shown in trends, oldest first, ending with `quarter`
+    previous_quarters: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,16 @@ class Value:
     annualised_value: float | None
     by_category: dict[str, float]
     items: tuple[ValueItem, ...]  # the review quarter's items
-    trend: tuple[tuple[str, float | None], ...]  # (quarter, value) for the shown quarters, None = no data
+    # (quarter, value) for the shown quarters, None = no data
+    trend: tuple[tuple[str, float | None], ...]
     method: str
     assumptions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Benchmark:
-    metric: str  # user_adoption_pct, feature_utilisation_pct, resolution_hours, tickets_per_month, health_score
+    # user_adoption_pct, feature_utilisation_pct, resolution_hours, tickets_per_month, health_score
+    metric: str
     label: str
     unit: str
     customer: float | None
@@ -229,8 +232,17 @@ class AccountMetrics:
         assert isinstance(raw, dict)
         head = {
             k: raw[k]
-            for k in ("account_id", "name", "tier", "status", "reasons", "health", "value",
-                      "benchmarks", "signals")
+            for k in (
+                "account_id",
+                "name",
+                "tier",
+                "status",
+                "reasons",
+                "health",
+                "value",
+                "benchmarks",
+                "signals",
+            )
         }
         head.update({k: v for k, v in raw.items() if k not in head})
         return head

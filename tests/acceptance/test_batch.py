@@ -18,8 +18,20 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def week_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     out = tmp_path_factory.mktemp("week")
-    result = invoke("batch", SAMPLE, "--week", "2026-W50", "--as-of", AS_OF, "--out", out,
-                    "--format", "pptx", "--jobs", "2")
+    result = invoke(
+        "batch",
+        SAMPLE,
+        "--week",
+        "2026-W50",
+        "--as-of",
+        AS_OF,
+        "--out",
+        out,
+        "--format",
+        "pptx",
+        "--jobs",
+        "2",
+    )
     return out, result
 
 
@@ -57,8 +69,19 @@ def test_manifest_csv_matches_json(week_run: tuple[Path, Any]) -> None:
     out, _ = week_run
     rows = list(csv.DictReader((out / "manifest.csv").open(encoding="utf-8")))
     assert [r["account_id"] for r in rows] == [r["account_id"] for r in manifest(out)["accounts"]]
-    assert set(rows[0]) >= {"account_id", "name", "tier", "qbr_date", "status", "reasons",
-                            "health_score", "health_band", "roi_pct", "placeholders", "files"}
+    assert set(rows[0]) >= {
+        "account_id",
+        "name",
+        "tier",
+        "qbr_date",
+        "status",
+        "reasons",
+        "health_score",
+        "health_band",
+        "roi_pct",
+        "placeholders",
+        "files",
+    }
 
 
 def test_summary_page_lists_red_first_and_links_files(week_run: tuple[Path, Any]) -> None:
@@ -73,14 +96,38 @@ def test_summary_page_lists_red_first_and_links_files(week_run: tuple[Path, Any]
 def test_rerun_skips_up_to_date_and_force_rerenders(week_run: tuple[Path, Any]) -> None:
     out, _ = week_run
     before = {p: p.read_bytes() for p in out.rglob("*.pptx")}
-    again = invoke("batch", SAMPLE, "--week", "2026-W50", "--as-of", AS_OF, "--out", out,
-                   "--format", "pptx", "--jobs", "1")
+    again = invoke(
+        "batch",
+        SAMPLE,
+        "--week",
+        "2026-W50",
+        "--as-of",
+        AS_OF,
+        "--out",
+        out,
+        "--format",
+        "pptx",
+        "--jobs",
+        "1",
+    )
     assert again.exit_code == 0 and "20 up to date" in again.stdout
     assert {p: p.read_bytes() for p in out.rglob("*.pptx")} == before
     target = out / "a-0001_northwind-logistics_executive_2026Q3.pptx"
     target.write_bytes(b"tampered")
-    fixed = invoke("batch", SAMPLE, "--week", "2026-W50", "--as-of", AS_OF, "--out", out,
-                   "--format", "pptx", "--jobs", "1")
+    fixed = invoke(
+        "batch",
+        SAMPLE,
+        "--week",
+        "2026-W50",
+        "--as-of",
+        AS_OF,
+        "--out",
+        out,
+        "--format",
+        "pptx",
+        "--jobs",
+        "1",
+    )
     assert fixed.exit_code == 0 and "19 up to date" in fixed.stdout
     assert target.read_bytes().startswith(b"PK")
 
@@ -94,20 +141,48 @@ def test_csv_cells_are_protected_against_formula_injection(tmp_path: Path) -> No
     text = text.replace("Northwind Logistics", '"=HYPERLINK(""http://x"",""y"")"', 1)
     (book / "accounts.csv").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = invoke("batch", book, "--from", "2026-12-09", "--to", "2026-12-09", "--as-of",
-                    AS_OF, "--out", out, "--format", "pptx", "--jobs", "1")
+    result = invoke(
+        "batch",
+        book,
+        "--from",
+        "2026-12-09",
+        "--to",
+        "2026-12-09",
+        "--as-of",
+        AS_OF,
+        "--out",
+        out,
+        "--format",
+        "pptx",
+        "--jobs",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "manifest.csv").open(encoding="utf-8")))
     names = [r["name"] for r in rows]
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in names
+    assert '\'=HYPERLINK("http://x","y")' in names
 
 
 def test_shards_partition_the_selection(tmp_path: Path) -> None:
     seen: list[str] = []
     for i in (1, 2, 3):
         out = tmp_path / f"s{i}"
-        r = invoke("batch", SAMPLE, "--all", "--as-of", AS_OF, "--out", out, "--format",
-                   "pptx", "--shard", f"{i}/3", "--jobs", "1", "--quiet")
+        r = invoke(
+            "batch",
+            SAMPLE,
+            "--all",
+            "--as-of",
+            AS_OF,
+            "--out",
+            out,
+            "--format",
+            "pptx",
+            "--shard",
+            f"{i}/3",
+            "--jobs",
+            "1",
+            "--quiet",
+        )
         assert r.exit_code == 0, r.output
         seen += [x["account_id"] for x in manifest(out)["accounts"]]
     assert len(seen) == len(set(seen)) == 120
@@ -122,8 +197,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "unknown pdf" in r.stderr
 
 
-def test_a_failing_account_is_reported_and_the_rest_render(tmp_path: Path, monkeypatch: Any
-                                                           ) -> None:
+def test_a_failing_account_is_reported_and_the_rest_render(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
     import deckgen.pipeline as pipeline
 
     real = pipeline.render_decks
@@ -134,8 +210,22 @@ def test_a_failing_account_is_reported_and_the_rest_render(tmp_path: Path, monke
         return real(prepared, m, *a, **kw)
 
     monkeypatch.setattr(pipeline, "render_decks", flaky)
-    r = invoke("batch", SAMPLE, "--from", "2026-12-09", "--to", "2026-12-10", "--as-of", AS_OF,
-               "--out", tmp_path, "--format", "pptx", "--jobs", "1")
+    r = invoke(
+        "batch",
+        SAMPLE,
+        "--from",
+        "2026-12-09",
+        "--to",
+        "2026-12-10",
+        "--as-of",
+        AS_OF,
+        "--out",
+        tmp_path,
+        "--format",
+        "pptx",
+        "--jobs",
+        "1",
+    )
     assert r.exit_code == 1
     records = {x["account_id"]: x for x in manifest(tmp_path)["accounts"]}
     assert records["A-0001"]["status"] == "error"

@@ -15,8 +15,17 @@ GENERATOR = ROOT / "samples" / "generate.py"
 README = ROOT / "samples" / "README.md"
 COMMITTED = ROOT / "samples" / "book"
 TABLES = (
-    "accounts", "usage", "features", "feature_catalog", "tickets", "invoices", "value", "goals",
-    "actions", "roadmap", "touchpoints",
+    "accounts",
+    "usage",
+    "features",
+    "feature_catalog",
+    "tickets",
+    "invoices",
+    "value",
+    "goals",
+    "actions",
+    "roadmap",
+    "touchpoints",
 )
 MONTHS = [str(p) for p in pd.period_range("2025-09", "2026-11", freq="M")]
 
@@ -24,7 +33,10 @@ MONTHS = [str(p) for p in pd.period_range("2025-09", "2026-11", freq="M")]
 def _run(out: Path, *args: str) -> None:
     subprocess.run(
         [sys.executable, str(GENERATOR), "--out", str(out), *args],
-        check=True, capture_output=True, text=True, timeout=120,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -48,8 +60,12 @@ def _num(s: pd.Series) -> pd.Series:
 
 
 def _band(arr: float) -> str:
-    for tier, lo in (("strategic", 500_000), ("enterprise", 100_000), ("mid_market", 25_000),
-                     ("smb", 5_000)):
+    for tier, lo in (
+        ("strategic", 500_000),
+        ("enterprise", 100_000),
+        ("mid_market", 25_000),
+        ("smb", 5_000),
+    ):
         if arr >= lo:
             return tier
     return "tech_touch"
@@ -97,15 +113,27 @@ def test_accounts_tiers_and_ids(t: dict[str, pd.DataFrame]) -> None:
     bands = _num(acc["arr"]).map(_band)
     assert set(bands) == {"strategic", "enterprise", "mid_market", "smb", "tech_touch"}
     assert set(acc["product_type"]) == {
-        "project_management", "analytics", "api_platform", "sales_enablement",
-        "customer_support", "collaboration",
+        "project_management",
+        "analytics",
+        "api_platform",
+        "sales_enablement",
+        "customer_support",
+        "collaboration",
     }
     assert set(acc["currency"]) >= {"USD", "EUR", "GBP"}
     emails = pd.concat([acc["csm_email"], acc["champion_email"]])
     assert emails.str.fullmatch(r"[a-z0-9.]+@example\.(com|org)").all()
     known = set(acc["account_id"])
-    for other in ("usage", "features", "tickets", "invoices", "value", "goals", "actions",
-                  "touchpoints"):
+    for other in (
+        "usage",
+        "features",
+        "tickets",
+        "invoices",
+        "value",
+        "goals",
+        "actions",
+        "touchpoints",
+    ):
         assert set(t[other]["account_id"]) <= known, other
     requested = {i for cell in t["roadmap"]["requested_by"] if cell for i in cell.split(";")}
     assert requested <= known
@@ -144,8 +172,10 @@ def test_readme_edge_case_accounts_exist(t: dict[str, pd.DataFrame]) -> None:
 
 def test_edge_case_properties(t: dict[str, pd.DataFrame]) -> None:
     acc, usage, tickets, invoices = t["accounts"], t["usage"], t["tickets"], t["invoices"]
-    flag = {c: acc.loc[acc[c] == "true", "account_id"].tolist()
-            for c in ("qbr_hold", "cancellation_intent", "champion_changed")}
+    flag = {
+        c: acc.loc[acc[c] == "true", "account_id"].tolist()
+        for c in ("qbr_hold", "cancellation_intent", "champion_changed")
+    }
     assert flag["qbr_hold"] == ["A-0002"]
     assert flag["cancellation_intent"] == ["A-0005"]
     assert flag["champion_changed"] == ["A-0017", "A-0018", "A-0019"]
@@ -153,8 +183,9 @@ def test_edge_case_properties(t: dict[str, pd.DataFrame]) -> None:
     # zero active users with other activity
     u4 = usage[usage["account_id"] == "A-0004"].set_index("month")
     assert (_num(u4.loc[["2026-10", "2026-11"], "active_users"]) == 0).all()
-    f4 = t["features"][(t["features"]["account_id"] == "A-0004")
-                       & (t["features"]["month"] == "2026-11")]
+    f4 = t["features"][
+        (t["features"]["account_id"] == "A-0004") & (t["features"]["month"] == "2026-11")
+    ]
     assert _num(f4["events"]).sum() > 0
     assert (tickets.loc[tickets["account_id"] == "A-0004", "opened_at"] >= "2026-11").any()
 
