@@ -487,6 +487,153 @@ def batch(
     sys.exit(result.exit_code)
 
 
+@cli.command()
+@BOOK
+@click.option("--account", "account_id", help="One account (otherwise use a selection option).")
+@selection_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder overriding content/ templates (e.g. DIR/email/qbr.html.j2).",
+)
+@click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
+@book_options
+def email(
+    book: Path,
+    account_id: str | None,
+    week: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    due_within: str | None,
+    all_accounts: bool,
+    shard: str | None,
+    out_dir: Path,
+    templates: Path | None,
+    quarter: str | None,
+    config_path: str | None,
+    as_of: date | None,
+    encoding: str,
+) -> None:
+    """Render digital QBR emails (.eml + .html/.txt previews) for tech-touch accounts.
+
+    Send them afterwards with `deckgen send OUTDIR`. Red accounts go to OUT/review/.
+    """
+    from deckgen.errors import ConfigError, DataError
+    from deckgen.pipeline import prepare
+    from deckgen.render.email import gets_email, render_email_files
+    from deckgen.selection import build_selection, select
+
+    as_of_date = as_of or date.today()
+    prepared = prepare(
+        book, config_path=config_path, as_of=as_of_date, quarter=quarter, encoding=encoding
+    )
+    if account_id:
+        if week or date_from or date_to or due_within or all_accounts:
+            raise ConfigError("--account and the selection options are exclusive")
+        m = prepared.account(account_id)
+        if not gets_email(m, prepared.config):
+            raise DataError(
+                f"account {account_id!r} ({m.tier}, {m.status}) gets no QBR email: "
+                "emails go to tiers whose outputs list email, and never to held, "
+                "blocked or onboarding accounts"
+            )
+        chosen = [m]
+    else:
+        selection = build_selection(
+            week=week,
+            date_from=date_from,
+            date_to=date_to,
+            due_within=due_within,
+            all_accounts=all_accounts,
+            as_of=as_of_date,
+            shard=shard,
+        )
+        chosen = [
+            m
+            for m, _ in select(prepared.metrics, selection, prepared.config)
+            if gets_email(m, prepared.config)
+        ]
+    failed = 0
+    for m in chosen:
+        folder = out_dir / "review" if m.status == "review" else out_dir
+        try:
+            files = render_email_files(prepared, m, folder, templates=templates)
+        except DeckgenError as exc:
+            failed += 1
+            click.echo(f"error {m.account_id} {m.name}: {exc}", err=True)
+            continue
+        for f in files:
+            note = f" ({'; '.join(f.adjustments)})" if f.adjustments else ""
+            click.echo(f"{f.path}{note}")
+    click.echo(f"{len(chosen) - failed} email(s) rendered, {failed} failed", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--smtp", "smtp", required=True, metavar="HOST:PORT", help="SMTP server.")
+@click.option("--from", "sender", required=True, metavar="ADDRESS", help="Sender address.")
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
+@click.option("--user", help="SMTP user name (password from --password-env).")
+@click.option(
+    "--password-env",
+    default="DECKGEN_SMTP_PASSWORD",
+    show_default=True,
+    help="Environment variable holding the SMTP password (never logged).",
+)
+@click.option("--rate", metavar="N/min", help="At most N messages a minute.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@click.option(
+    "--retry-unknown",
+    is_flag=True,
+    help="Resend messages a crashed run left in 'sending' (may duplicate).",
+)
+@click.option("--include-review", is_flag=True, help="Also send the Red accounts in review/.")
+def send(
+    outdir: Path,
+    smtp: str,
+    sender: str,
+    starttls: bool,
+    user: str | None,
+    password_env: str,
+    rate: str | None,
+    dry_run: bool,
+    retry_unknown: bool,
+    include_review: bool,
+) -> None:
+    """Send rendered QBR emails to each account's champion, at most once per quarter.
+
+    A ledger in OUTDIR/.deckgen/ records each send; a second run sends nothing new.
+    Exit 1 if any message failed or is in an unknown state.
+    """
+    from deckgen.send import parse_rate, parse_smtp, send_outbox
+
+    host, port = parse_smtp(smtp)
+    report = send_outbox(
+        outdir,
+        host,
+        port,
+        sender,
+        starttls=starttls,
+        user=user,
+        password_env=password_env,
+        rate_per_min=parse_rate(rate) if rate else None,
+        dry_run=dry_run,
+        retry_unknown=retry_unknown,
+        include_review=include_review,
+    )
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(report.exit_code)
+
+
 class _progress:
     """A rich progress bar on a terminal; one plain line per account otherwise; or nothing."""
 

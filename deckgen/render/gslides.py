@@ -1,17 +1,15 @@
-"""Google Slides output: the entry points the CLI and the batch runner call.
+"""Google Slides output, per deck: plan, dry-run file, chart media, publish, template import.
 
-`render_gslides` is the per-account counterpart of `pipeline.render_decks`: it builds each deck
-model, plans its API calls (`gslides_requests`, pure) and either writes the plans as JSON
-(`dry_run=True`: no network, no credentials) or publishes them (`gslides_client`). Chart PNGs
-are drawn lazily (only for decks that need uploading) and shared with the pptx renderer through
-the same `png_cache` keys.
+The per-account entry point used by `pipeline.render_formats` is
+`gslides_publish.publish_decks`; this module holds the deck-level pieces it and the CLI share.
+Chart PNGs are drawn lazily (only for decks that actually upload them) and shared with the pptx
+renderer through the same `png_cache` keys.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,36 +19,17 @@ from deckgen.model.deck import ChartSpec, Deck
 from deckgen.render.gslides_requests import GslidesSettings, Plan, build_plan
 
 if TYPE_CHECKING:
-    from deckgen.metrics.results import AccountMetrics
-    from deckgen.pipeline import Prepared
     from deckgen.render.gslides_client import GslidesSession, PublishResult
 
 __all__ = [
-    "GslidesOutput",
     "chart_media",
     "import_template",
     "open_session",
     "plan_deck",
     "plan_file_name",
     "publish_deck",
-    "render_gslides",
     "write_plan",
 ]
-
-
-@dataclass(frozen=True)
-class GslidesOutput:
-    """One deck for the command output and the manifest (`url` is None on a dry run)."""
-
-    kind: str
-    title: str
-    placeholders: int
-    url: str | None = None
-    presentation_id: str | None = None
-    status: str = "planned"  # planned | created | resumed | unchanged | kept | replaced
-    plan_path: Path | None = None
-    adjustments: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
 
 
 def _default_template() -> Path:
@@ -167,67 +146,6 @@ def publish_deck(
     plan = plan_deck(deck, session.settings, style, template=template)
     media = chart_media(plan, style, template=template, png_cache=png_cache)
     return plan, session.publish(plan, media)
-
-
-def render_gslides(
-    prepared: Prepared,
-    m: AccountMetrics,
-    out_dir: Path,
-    *,
-    session: GslidesSession | None = None,
-    kinds: list[str] | None = None,
-    template: Path | None = None,
-    dry_run: bool = False,
-    png_cache: dict[str, bytes] | None = None,
-    style: ChartStyle | None = None,
-) -> list[GslidesOutput]:
-    """Build and publish (or, with `dry_run`, plan to `out_dir`) an account's decks.
-
-    A publish needs `session` (one per run: `open_session(prepared.config)`), so every account
-    of a batch shares its rate limiter. Raises PublishError for the first deck that fails;
-    decks already published stay published and a re-run resumes the failed one.
-    """
-    from deckgen.charting.style import load_style
-    from deckgen.model.build import build_deck, charts_for, deck_kinds_for
-
-    settings = session.settings if session else GslidesSettings.from_config(prepared.config)
-    if not dry_run and session is None:
-        raise PublishError("publishing to Google Slides needs a session (open_session(config))")
-    style = style or load_style()
-    kinds = kinds or deck_kinds_for(m, prepared.config)
-    specs = charts_for(m, prepared.config)
-    cache = png_cache if png_cache is not None else {}
-    out: list[GslidesOutput] = []
-    for kind in kinds:
-        deck = build_deck(m, prepared.config, kind, charts=specs)
-        if dry_run:
-            path = write_plan(deck, settings, style, out_dir, template=template)
-            plan = plan_deck(deck, settings, style, template=template)
-            out.append(
-                GslidesOutput(
-                    kind,
-                    plan.title,
-                    len(plan.placeholders),
-                    plan_path=path,
-                    adjustments=tuple(plan.adjustments),
-                )
-            )
-            continue
-        assert session is not None
-        plan, result = publish_deck(deck, session, style, template=template, png_cache=cache)
-        out.append(
-            GslidesOutput(
-                kind,
-                result.title,
-                len(plan.placeholders),
-                result.url,
-                result.presentation_id,
-                result.status,
-                adjustments=tuple(plan.adjustments),
-                warnings=tuple(result.warnings),
-            )
-        )
-    return out
 
 
 def import_template(path: Path, session: GslidesSession, *, name: str | None = None) -> str:
