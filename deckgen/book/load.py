@@ -205,6 +205,17 @@ _EXPECTED = {
 
 
 def _parse_number(raw: pd.Series) -> pd.Series:
+    direct = pd.to_numeric(raw, errors="coerce")
+    todo = direct.isna() & (raw.str.strip() != "")
+    if not todo.any():
+        return direct.astype("float64")  # the common case: plain numbers, no cleaning needed
+    direct = direct.astype("float64")
+    direct[todo] = _parse_money(raw[todo])
+    return direct
+
+
+def _parse_money(raw: pd.Series) -> pd.Series:
+    """Money-ish text: currency symbols, thousands separators, (negatives)."""
     cleaned = raw.str.strip()
     neg = cleaned.str.match(r"^\(.*\)$")
     cleaned = cleaned.str.replace(r"^\((.*)\)$", r"\1", regex=True)
@@ -237,7 +248,12 @@ def _coerce(df: pd.DataFrame, table: Table, file: str, findings: list[Finding]) 
         raw = df[col.name].astype(str).fillna("")
         blank = raw.str.strip() == ""
         if col.type == "string":
-            values: pd.Series = raw.str.strip().map(clean_text).where(~blank, None)
+            values: pd.Series = raw.str.strip()
+            # Only text outside printable ASCII can need cleaning; most cells are skipped.
+            odd = values.str.contains(r"[^\x20-\x7e]", regex=True)
+            if odd.any():
+                values[odd] = values[odd].map(clean_text)
+            values = values.where(~blank, None)
             if col.choices:
                 values = values.str.lower().str.replace(" ", "_").where(~blank, None)
                 bad = ~blank & ~values.isin(col.choices)

@@ -279,32 +279,37 @@ def _mrr_drops(book: Book, config: Config, as_of: date) -> list[Finding]:
         df = df[df["status"].fillna("paid") != "void"]
     if df.empty:
         return []
-    q = df["invoice_date"].dt.to_period("Q")
-    sums = df.groupby([df["account_id"], q])["amount"].sum().reset_index()
-    sums.columns = ["account_id", "quarter", "amount"]
-    out = []
     last_complete = pd.Timestamp(as_of).to_period("Q") - 1
-    for acct, group in sums.groupby("account_id"):
-        g = group.set_index("quarter")["amount"]
-        cur, prev = g.get(last_complete), g.get(last_complete - 1)
-        if cur is None or prev is None or prev <= 0:
-            continue
-        drop = (prev - cur) / prev * 100
-        if drop > threshold:
-            out.append(
-                Finding(
-                    "warning",
-                    "mrr_drop",
-                    f"billed revenue down {drop:.0f}% from {last_complete - 1} to {last_complete} "
-                    f"({prev:,.0f} -> {cur:,.0f}): check for a billing-data error "
-                    "before presenting it as risk",
-                    "invoices",
-                    book.source("invoices"),
-                    None,
-                    "amount",
-                    str(acct),
-                )
+    q = df["invoice_date"].dt.to_period("Q")
+    df = df[(q == last_complete) | (q == last_complete - 1)]
+    if df.empty:
+        return []
+    is_cur = df["invoice_date"].dt.to_period("Q") == last_complete
+    sums = pd.DataFrame(
+        {
+            "cur": df["amount"].where(is_cur).groupby(df["account_id"]).sum(min_count=1),
+            "prev": df["amount"].where(~is_cur).groupby(df["account_id"]).sum(min_count=1),
+        }
+    ).dropna()
+    sums = sums[sums["prev"] > 0]
+    sums["drop"] = (sums["prev"] - sums["cur"]) / sums["prev"] * 100
+    out = []
+    for acct, row in sums[sums["drop"] > threshold].iterrows():
+        prev, cur, drop = float(row["prev"]), float(row["cur"]), float(row["drop"])
+        out.append(
+            Finding(
+                "warning",
+                "mrr_drop",
+                f"billed revenue down {drop:.0f}% from {last_complete - 1} to {last_complete} "
+                f"({prev:,.0f} -> {cur:,.0f}): check for a billing-data error "
+                "before presenting it as risk",
+                "invoices",
+                book.source("invoices"),
+                None,
+                "amount",
+                str(acct),
             )
+        )
     return out
 
 
@@ -359,11 +364,9 @@ def _holds_and_onboarding(
     out = []
     window = int(config.get("onboarding_days", 60))
     cutoff = pd.Timestamp(as_of - timedelta(days=window))
-    for idx in df.index:
-        acct = str(_at(df, idx, "account_id")).strip()
-        row = int(_at(df, idx, ROW))
-        hold = _at(df, idx, "qbr_hold") if "qbr_hold" in df.columns else pd.NA
-        if hold is True or (not pd.isna(hold) and bool(hold)):
+    if "qbr_hold" in df.columns:
+        held = df[df["qbr_hold"].fillna(False).astype(bool)]
+        for acct, row in zip(held["account_id"], held[ROW], strict=True):
             out.append(
                 Finding(
                     "info",
@@ -371,13 +374,16 @@ def _holds_and_onboarding(
                     "qbr_hold is set: nothing is generated for distribution",
                     "accounts",
                     file,
-                    row,
+                    int(row),
                     "qbr_hold",
-                    acct,
+                    str(acct).strip(),
                 )
             )
-        since = _at(df, idx, "customer_since") if "customer_since" in df.columns else pd.NaT
-        if not pd.isna(since) and pd.Timestamp(since) > cutoff:
+    if "customer_since" in df.columns:
+        young = df[df["customer_since"] > cutoff]
+        for acct, row, since in zip(
+            young["account_id"], young[ROW], young["customer_since"], strict=True
+        ):
             days = (pd.Timestamp(as_of) - pd.Timestamp(since)).days
             out.append(
                 Finding(
@@ -386,9 +392,9 @@ def _holds_and_onboarding(
                     f"customer for {days} days (< {window}): onboarding-stage variant",
                     "accounts",
                     file,
-                    row,
+                    int(row),
                     "customer_since",
-                    acct,
+                    str(acct).strip(),
                 )
             )
     return out

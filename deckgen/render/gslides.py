@@ -39,21 +39,26 @@ def _default_template() -> Path:
 
 
 def plan_deck(
-    deck: Deck, settings: GslidesSettings, style: ChartStyle, *, template: Path | None = None
+    deck: Deck,
+    settings: GslidesSettings,
+    style: ChartStyle,
+    *,
+    template: Path | None = None,
+    quarter: str | None = None,
 ) -> Plan:
     """The plan for one deck (the .pptx `template` is converted on upload when no
-    `gslides.template_id` is configured; default: layouts/default.pptx)."""
+    `gslides.template_id` is configured; default: layouts/default.pptx). `quarter` is the
+    canonical quarter id (`m.period.quarter`), which keys the deck in Drive."""
     name = (template or _default_template()).name
-    return build_plan(deck, settings, style, template_file=name)
+    return build_plan(deck, settings, style, template_file=name, quarter=quarter)
 
 
-def plan_file_name(deck: Deck) -> str:
-    from deckgen.output.paths import account_stem
+def plan_file_name(deck: Deck, quarter: str | None = None) -> str:
+    """`<id>_<name>_<kind>_<quarter>.gslides.json`, named like the .pptx of the same deck."""
+    from deckgen.output.paths import account_stem, slug
 
-    return (
-        f"{account_stem(deck.account_id, deck.account_name)}_{deck.kind}_{deck.quarter}"
-        f".gslides.json"
-    )
+    q = quarter or slug(deck.quarter, 20)
+    return f"{account_stem(deck.account_id, deck.account_name)}_{deck.kind}_{q}.gslides.json"
 
 
 def write_plan(
@@ -63,13 +68,14 @@ def write_plan(
     out_dir: Path,
     *,
     template: Path | None = None,
+    quarter: str | None = None,
 ) -> Path:
     """`--dry-run`: write the deck's ordered API calls as JSON (atomically); no network."""
     from deckgen.output.atomic import write_text
     from deckgen.output.paths import safe_join
 
-    plan = plan_deck(deck, settings, style, template=template)
-    target = safe_join(out_dir, plan_file_name(deck))
+    plan = plan_deck(deck, settings, style, template=template, quarter=quarter)
+    target = safe_join(out_dir, plan_file_name(deck, quarter))
     write_text(target, plan.dumps())
     return target
 
@@ -142,8 +148,9 @@ def publish_deck(
     *,
     template: Path | None = None,
     png_cache: dict[str, bytes] | None = None,
+    quarter: str | None = None,
 ) -> tuple[Plan, PublishResult]:
-    plan = plan_deck(deck, session.settings, style, template=template)
+    plan = plan_deck(deck, session.settings, style, template=template, quarter=quarter)
     media = chart_media(plan, style, template=template, png_cache=png_cache)
     return plan, session.publish(plan, media)
 

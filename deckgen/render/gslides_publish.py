@@ -118,8 +118,9 @@ def publish_decks(
     out: list[OutputFile] = []
     for kind in kinds:
         deck = build_deck(m, prepared.config, kind, charts=specs)
-        plan = plan_deck(deck, settings, style, template=template)
-        target = safe_join(out_dir, plan_file_name(deck))
+        quarter = m.period.quarter  # canonical id: Deck.quarter is formatted for the locale
+        plan = plan_deck(deck, settings, style, template=template, quarter=quarter)
+        target = safe_join(out_dir, plan_file_name(deck, quarter))
         adjustments = tuple(plan.adjustments)
         if dry_run:
             write_text(target, plan.dumps())
@@ -131,7 +132,7 @@ def publish_decks(
             "deckgen_gslides": 1,
             "account_id": deck.account_id,
             "kind": kind,
-            "quarter": deck.quarter,
+            "quarter": quarter,
             "title": result.title,
             "url": result.url,
             "presentation_id": result.presentation_id,

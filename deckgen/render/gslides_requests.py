@@ -373,12 +373,14 @@ class Plan:
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def deck_key(deck: Deck) -> str:
+def deck_key(deck: Deck, quarter: str | None = None) -> str:
     """Identity of "this account's deck of this kind for this quarter", stable across runs.
 
-    Hex only, so it can sit inside a Drive query string without any escaping.
+    `quarter` is the canonical quarter id (e.g. "2026Q3"); `Deck.quarter` is formatted for the
+    reader's locale, and a locale change must not make a re-run miss the existing deck. Hex
+    only, so it can sit inside a Drive query string without any escaping.
     """
-    raw = "\x1f".join((deck.account_id, deck.kind, deck.quarter))
+    raw = "\x1f".join((deck.account_id, deck.kind, quarter or deck.quarter))
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -410,23 +412,25 @@ def build_plan(
     *,
     template_file: str = "default.pptx",
     input_hash: str | None = None,
+    quarter: str | None = None,
 ) -> Plan:
     """The full call plan for `deck`. Deterministic: same inputs, byte-identical JSON.
 
     `template_file` names the .pptx converted on upload when `settings.template_id` is empty
-    (the executor is handed its bytes); it is only a label in the plan.
+    (the executor is handed its bytes); it is only a label in the plan. `quarter`: the
+    canonical quarter id for the deck's identity in Drive (default: `deck.quarter`).
     """
     if not deck.slides:
         raise PublishError(f"deck for {deck.account_id} has no slides")
     template = f"slides:{settings.template_id}" if settings.template_id else template_file
-    key = deck_key(deck)
+    key = deck_key(deck, quarter)
     ihash = input_hash or deck_input_hash(deck, settings, style, template)
     builder = _Builder(deck, settings, style, key)
     content_requests = builder.build()
     title = _one_line(_clean(deck.title))[:200] or f"{deck.account_id} {deck.kind}"
     drive_common = {"supportsAllDrives": True}
     calls: list[Json] = [find_call(key, settings)]
-    props = _app_properties(deck, key, ihash, "in_progress")
+    props = _app_properties(deck, key, ihash, "in_progress", quarter or deck.quarter)
     file_body: Json = {"name": title + IN_PROGRESS_SUFFIX, "appProperties": props}
     if settings.folder_id:
         file_body["parents"] = [settings.folder_id]
@@ -567,7 +571,7 @@ def build_plan(
         title=title,
         account_id=deck.account_id,
         kind=deck.kind,
-        quarter=deck.quarter,
+        quarter=quarter or deck.quarter,
         calls=calls,
         charts=builder.charts,
         template=template,
@@ -640,13 +644,15 @@ def _fit_property(key: str, value: str) -> str:
     return data[:room].decode("utf-8", "ignore")
 
 
-def _app_properties(deck: Deck, key: str, input_hash: str, stage: str) -> dict[str, str]:
+def _app_properties(
+    deck: Deck, key: str, input_hash: str, stage: str, quarter: str
+) -> dict[str, str]:
     props = {
         "deckgen_key": key,
         "deckgen_role": "deck",
         "deckgen_account": _clean(deck.account_id),
         "deckgen_kind": deck.kind,
-        "deckgen_quarter": deck.quarter,
+        "deckgen_quarter": quarter,
         "deckgen_input": input_hash,
         "deckgen_stage": stage,
         "deckgen_version": str(PLAN_VERSION),

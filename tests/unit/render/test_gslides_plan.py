@@ -557,3 +557,17 @@ def test_chart_media_draws_pngs_at_the_planned_size(style: ChartStyle, tmp_path:
     assert set(cache) == {img.spec.id for img in plan.charts.values()}
     with pytest.raises(PublishError, match="no media"):
         media("chart-nope")
+
+
+def test_deck_identity_does_not_depend_on_the_locale_formatted_quarter(
+    style: ChartStyle,
+) -> None:
+    """Deck.quarter is display text ("Q3 2026"); a locale change must not orphan the deck."""
+    us = replace(executive_deck(), quarter="Q3 2026")
+    de = replace(executive_deck(), quarter="3. Quartal 2026")
+    a = build_plan(us, GslidesSettings(), style, quarter="2026Q3")
+    b = build_plan(de, GslidesSettings(), style, quarter="2026Q3")
+    assert a.deck_key == b.deck_key and a.object_prefix == b.object_prefix
+    assert a.call("create")["body"]["appProperties"]["deckgen_quarter"] == "2026Q3"
+    assert plan_file_name(us, "2026Q3").endswith("_executive_2026Q3.gslides.json")
+    assert " " not in plan_file_name(us)
