@@ -686,26 +686,31 @@ def roadmap_next(ctx: DeckContext) -> list[Block]:
     ]
 
 
+SIGNAL_LEVEL = {"red": "High", "yellow": "Medium", "green": "Positive"}
+
+
+def signal_type(s: Any) -> str:
+    """A churn signal that is within its threshold reads as a strength, not a risk."""
+    if s.kind == "expansion":
+        return "Opportunity"
+    return "Risk" if s.status != "green" else "Strength"
+
+
+def signal_row(s: Any) -> tuple[Cell, ...]:
+    """Type, signal, what the data shows, level: one row of a risks-and-opportunities table."""
+    return (
+        Cell(signal_type(s), bold=True),
+        Cell(s.label),
+        Cell(s.message),
+        status_cell(s.status, SIGNAL_LEVEL[s.status]),
+    )
+
+
 @block("signals_table")
 def signals_table(ctx: DeckContext) -> list[Block]:
     if not ctx.m.signals:
         return [missing_block("risk and expansion signals: not enough usage or support data")]
-    rows = []
-    for s in ctx.m.signals:
-        if s.kind == "expansion":
-            kind = "Opportunity"
-        else:
-            kind = "Risk" if s.status != "green" else "Strength"
-        rows.append(
-            (
-                Cell(kind, bold=True),
-                Cell(s.label),
-                Cell(s.message),
-                status_cell(
-                    s.status, {"red": "High", "yellow": "Medium", "green": "Positive"}[s.status]
-                ),
-            )
-        )
+    rows = [signal_row(s) for s in ctx.m.signals]
     return [
         TableBlock(
             ("Type", "Signal", "What the data shows", "Level"),

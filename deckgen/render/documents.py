@@ -37,7 +37,7 @@ from deckgen.config import Config
 from deckgen.errors import RenderError
 from deckgen.metrics.results import AccountMetrics, ActionRow, GoalRow
 from deckgen.metrics.vocab import ACTION_STATUSES
-from deckgen.model.blocks import AGENDA, status_cell
+from deckgen.model.blocks import AGENDA, signal_row, status_cell
 from deckgen.model.build import formatter_for
 from deckgen.model.deck import Cell, Placeholder, Run, Status
 from deckgen.narrative.env import render_text
@@ -431,17 +431,7 @@ def _signal_rows(c: _Ctx) -> list[tuple[Cell, ...]]:
                 status_cell("red", "High"),
             )
         )
-    for s in c.m.signals:
-        rows.append(
-            (
-                _cell("Risk" if s.kind == "risk" else "Opportunity", bold=True),
-                _cell(s.label),
-                _cell(s.message),
-                status_cell(
-                    s.status, {"red": "High", "yellow": "Medium", "green": "Positive"}[s.status]
-                ),
-            )
-        )
+    rows += [signal_row(s) for s in c.m.signals]
     return rows
 
 
