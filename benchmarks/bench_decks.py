@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import SAMPLE, peak_rss_mib, time_it  # noqa: E402
+from benchmarks._common import SAMPLE, peak_rss_mib, time_it
 
 
 def naive_enterprise_deck(m: object) -> bytes:

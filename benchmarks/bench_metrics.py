@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import generated_book, peak_rss_mib  # noqa: E402
+from benchmarks._common import generated_book, peak_rss_mib
 
 
 def main() -> None:

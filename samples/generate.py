@@ -85,7 +85,7 @@ COLUMNS: dict[str, list[str]] = {
     "usage": ["account_id", "month", "active_users", "dau", "mau", "api_calls", "core_actions"],
     "features": ["account_id", "month", "feature", "events", "users"],
     # product_type is an extra column (kept and ignored by the contract): which product offers it.
-    "feature_catalog": ["feature", "module", "description", "product_type"],
+    "feature_catalog": ["feature", "module", "description", "product_type", "label"],
     "tickets": [
         "account_id",
         "ticket_id",
@@ -1373,9 +1373,23 @@ def gen_features(
     return df.reset_index(drop=True)
 
 
+def _feature_label(code: str) -> str:
+    """`pm_resource_planning` -> `Resource planning`: how a product team names its features."""
+    words = code.split("_", 1)[-1].replace("_", " ")
+    fixes = {"api": "API", "sso": "SSO", "ai": "AI", "crm": "CRM", "csat": "CSAT"}
+    words = " ".join(fixes.get(w, w) for w in words.split())
+    return words[:1].upper() + words[1:]
+
+
 def gen_catalog() -> pd.DataFrame:
     rows = [
-        {"feature": f, "module": mod, "description": desc, "product_type": pt}
+        {
+            "feature": f,
+            "module": mod,
+            "description": desc,
+            "product_type": pt,
+            "label": _feature_label(f),
+        }
         for pt in PRODUCT_TYPES
         for f, mod, desc in CATALOG[pt]
     ]

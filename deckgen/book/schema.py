@@ -124,6 +124,7 @@ TABLES: dict[str, Table] = {
                 _c("module"),
                 _c("description"),
                 _c("product_type", choices=PRODUCT_TYPES),
+                _c("label"),
             ),
             per_account=False,
             key=("feature",),

@@ -14,7 +14,7 @@ account whose health band is red becomes "review" (manager review before distrib
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -144,7 +144,26 @@ def compute_metrics(
             )
         except Exception as exc:
             out.append(failed_metrics(account, config, as_of, quarter, gate, _failure(exc)))
-    return out
+    return _with_feature_labels(out, book)
+
+
+def _with_feature_labels(out: list[AccountMetrics], book: Book) -> list[AccountMetrics]:
+    """Show features by their catalog `label` (optional column) rather than their event code."""
+    catalog = book.tables.get("feature_catalog")
+    if catalog is None or "label" not in catalog.columns:
+        return out
+    labels = {
+        str(f): str(lbl)
+        for f, lbl in zip(catalog["feature"], catalog["label"], strict=True)
+        if f is not None and lbl is not None and str(lbl).strip()
+    }
+    if not labels:
+        return out
+    relabelled = []
+    for m in out:
+        top = tuple((labels.get(name, name), n) for name, n in m.usage.top_features)
+        relabelled.append(replace(m, usage=replace(m.usage, top_features=top)))
+    return relabelled
 
 
 def _failure(exc: BaseException) -> str:
