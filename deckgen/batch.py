@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ class BatchOptions:
     charts: str = "image"
     force: bool = False
     jobs: int = 1
+    dry_run: bool = False  # gslides: write the plans, make no network call
 
 
 @dataclass
@@ -121,6 +122,8 @@ def _render_one(
             deck_kinds=kinds,
             template=options.template,
             charts=options.charts,
+            dry_run=options.dry_run,
+            workers=options.jobs,
         )
     except DeckgenError as exc:
         record.update(status="error", reasons=[*record["reasons"], str(exc)])
@@ -137,6 +140,7 @@ def _render_one(
             "kind": f.kind,
             "sha256": f.sha256,
             "placeholders": f.placeholders,
+            **({"url": f.url} if f.url else {}),
         }
         for f in files
     ]
@@ -246,9 +250,7 @@ def run_batch(
     out_dir = options.out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(out_dir)
-    options = BatchOptions(
-        out_dir, options.formats, options.template, options.charts, options.force, options.jobs
-    )
+    options = replace(options, out_dir=out_dir)
     chosen = select(prepared.metrics, selection, prepared.config)
     previous = {} if options.force else _previous_records(out_dir)
     journal_path = out_dir / JOURNAL

@@ -312,7 +312,8 @@ def render(
         )
     for f in files:
         extra = f"; adjusted: {'; '.join(f.adjustments)}" if f.adjustments else ""
-        click.echo(f"{f.path}  ({f.kind}, {f.placeholders} placeholder(s) to fill{extra})")
+        link = f"  {f.url}" if f.url else ""
+        click.echo(f"{f.path}  ({f.kind}, {f.placeholders} placeholder(s) to fill{extra}){link}")
 
 
 @cli.command()
@@ -420,6 +421,11 @@ def selection_options(f: Any) -> Any:
 )
 @click.option("--quarter", callback=_parse_quarter, help="Review quarter, e.g. 2026Q3.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="gslides: write each deck's plan of API calls as JSON; no network call.",
+)
 @book_options
 def batch(
     book: Path,
@@ -437,6 +443,7 @@ def batch(
     charts: str,
     quarter: str | None,
     quiet: bool,
+    dry_run: bool,
     config_path: str | None,
     as_of: date | None,
     encoding: str,
@@ -466,7 +473,9 @@ def batch(
     prepared = prepare(
         book, config_path=config_path, as_of=as_of_date, quarter=quarter, encoding=encoding
     )
-    options = BatchOptions(out_dir, fmt, template, charts, force, jobs or os.cpu_count() or 1)
+    options = BatchOptions(
+        out_dir, fmt, template, charts, force, jobs or os.cpu_count() or 1, dry_run
+    )
     with _progress(quiet) as report:
         result = run_batch(prepared, selection, options, progress=report)
     c = result.counts
@@ -632,6 +641,55 @@ def send(
     for line in report.lines():
         click.echo(line)
     sys.exit(report.exit_code)
+
+
+@cli.group()
+def auth() -> None:
+    """Google sign-in for `--format gslides` (OAuth, service account or application default)."""
+
+
+@auth.command("login")
+@click.option(
+    "--client-secrets",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="OAuth client JSON downloaded from the Google Cloud console.",
+)
+@click.option("--no-browser", is_flag=True, help="Print the sign-in URL instead of opening it.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def auth_login(client_secrets: Path | None, no_browser: bool, config_path: str | None) -> None:
+    """Sign in with your Google account; the token is stored with 0600 permissions."""
+    from deckgen.config import load_config
+    from deckgen.render import gslides_auth
+
+    path = gslides_auth.login(
+        load_config(config_path), client_secrets=client_secrets, open_browser=not no_browser
+    )
+    click.echo(f"Signed in; token stored in {path}")
+
+
+@auth.command("status")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def auth_status(config_path: str | None) -> None:
+    """Which credentials deckgen would use, and whether they work (exit 1 if not)."""
+    from deckgen.config import load_config
+    from deckgen.render import gslides_auth
+
+    st = gslides_auth.status(load_config(config_path))
+    for line in st.lines():
+        click.echo(line)
+    sys.exit(0 if st.ok else 1)
+
+
+@auth.command("logout")
+@click.option("--no-revoke", is_flag=True, help="Delete the stored token without revoking it.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def auth_logout(no_revoke: bool, config_path: str | None) -> None:
+    """Forget (and revoke) the stored OAuth token."""
+    from deckgen.config import load_config
+    from deckgen.render import gslides_auth
+
+    removed = gslides_auth.logout(load_config(config_path), revoke=not no_revoke)
+    click.echo("Signed out." if removed else "No stored token.")
 
 
 class _progress:

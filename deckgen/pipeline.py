@@ -106,6 +106,7 @@ class OutputFile:
     placeholders: int
     sha256: str
     adjustments: tuple[str, ...] = ()
+    url: str | None = None  # a published copy (Google Slides), when there is one
 
 
 def deck_file_name(m: AccountMetrics, kind: str, ext: str = "pptx") -> str:
@@ -184,6 +185,7 @@ def render_formats(
     charts: str = "image",
     dry_run: bool = False,
     png_cache: dict[str, bytes] | None = None,
+    workers: int = 1,
 ) -> list[OutputFile]:
     """Every requested output of one account. Chart PNGs are drawn once and shared."""
     from deckgen.model.build import deck_kinds_for
@@ -198,7 +200,16 @@ def render_formats(
     if "gslides" in formats and kinds:
         from deckgen.render.gslides_publish import publish_decks
 
-        files += publish_decks(prepared, m, out_dir, kinds=kinds, dry_run=dry_run, png_cache=cache)
+        files += publish_decks(
+            prepared,
+            m,
+            out_dir,
+            kinds=kinds,
+            dry_run=dry_run,
+            png_cache=cache,
+            template=template,
+            workers=workers,
+        )
     if "email" in formats:
         from deckgen.render.email import render_email_files
 

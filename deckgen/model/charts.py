@@ -6,11 +6,18 @@ Each builder returns None when the data is missing, so the caller shows a flagge
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from deckgen.metrics.results import AccountMetrics
 from deckgen.model.deck import ChartSpec, Series, Status
 from deckgen.narrative.formats import Formatter
 
 _BAND_STATUS: dict[str, Status] = {"green": "green", "yellow": "yellow", "red": "red"}
+
+
+def _listing(cats: Sequence[str], vals: Sequence[float | None], fmt: Callable[[float], str]) -> str:
+    """ "Q1 2026 1,204, Q2 2026 1,310": the numbers behind a chart, for its alt text."""
+    return ", ".join(f"{c} {fmt(v)}" for c, v in zip(cats, vals, strict=False) if v is not None)
 
 
 def _band_of(score: float, green: float, yellow: float) -> Status:
@@ -62,9 +69,7 @@ def feature_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
         breadth = f.pct(u.feature_breadth_pct)
         coverage = f"{u.features_used} of {u.features_available} features in use ({breadth}); "
     so_what = f"{coverage}{cats[0]} leads with {f.number(vals[0])} events this quarter."
-    alt = "Top features by events this quarter: " + ", ".join(
-        f"{c} {f.number(v)}" for c, v in zip(cats, vals, strict=False)
-    )
+    alt = "Top features by events this quarter: " + _listing(cats, vals, f.number)
     return ChartSpec(
         "features",
         "barh",
@@ -93,12 +98,7 @@ def health_chart(m: AccountMetrics, f: Formatter, green: float, yellow: float) -
         change = f", {f.delta(h.trend.change)} pts in 30 days"
     so_what = f"{head}{change}; weakest dimension: {weakest.name} ({f.number(weakest.score)})."
     missing = f" No data: {', '.join(h.missing)}." if h.missing else ""
-    alt = (
-        "Health by dimension (0–100): "
-        + ", ".join(f"{c} {f.number(v)}" for c, v in zip(cats, vals, strict=False))
-        + "."
-        + missing
-    )
+    alt = "Health by dimension (0–100): " + _listing(cats, vals, f.number) + "." + missing
     return ChartSpec(
         "health",
         "barh",
@@ -126,8 +126,8 @@ def value_by_category_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None
         f"{f.money(m.value.quarterly_value, cur)} of value in {f.quarter(m.value.quarter)}; "
         f"{cats[top].lower()} contributes most ({f.money(vals[top], cur)})."
     )
-    alt = f"Value by category in {f.quarter(m.value.quarter)}: " + ", ".join(
-        f"{c} {f.money(v, cur)}" for c, v in zip(cats, vals, strict=False)
+    alt = f"Value by category in {f.quarter(m.value.quarter)}: " + _listing(
+        cats, vals, lambda v: f.money(v, cur)
     )
     return ChartSpec(
         "value_by_category",
@@ -194,9 +194,7 @@ def support_chart(m: AccountMetrics, f: Formatter) -> ChartSpec | None:
     if s.median_resolution_hours is not None:
         res = f"; median resolution {f.number(s.median_resolution_hours, 1)} h"
     so_what = f"Ticket volume is {trend or 'shown'} over six months{res}."
-    alt = "Tickets opened per month: " + ", ".join(
-        f"{c} {f.number(v)}" for c, v in zip(cats, vals, strict=False)
-    )
+    alt = "Tickets opened per month: " + _listing(cats, vals, f.number)
     return ChartSpec(
         "support",
         "bar",
