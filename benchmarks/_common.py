@@ -37,8 +37,14 @@ def generated_book(folder: Path, accounts: int, events: int = 0) -> Path:
     marker = folder / f".made-{accounts}-{events}"
     if not marker.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, str(ROOT / "samples" / "generate.py"), "--out", str(folder),
-               "--accounts", str(accounts)]
+        cmd = [
+            sys.executable,
+            str(ROOT / "samples" / "generate.py"),
+            "--out",
+            str(folder),
+            "--accounts",
+            str(accounts),
+        ]
         if events:
             cmd += ["--events", str(events)]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)

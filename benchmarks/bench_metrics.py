@@ -58,10 +58,14 @@ def main() -> None:
         t0 = time.perf_counter()
         ev_book = load_book(ev_dir, cfg)
         t1 = time.perf_counter()
-        print(f"events: {args.events:,} raw rows -> usage {len(ev_book.tables['usage']):,} rows, "
-              f"features {len(ev_book.tables['features']):,} rows")
-        print(f"  load + extraction {t1 - t0:6.2f} s   peak memory {peak_rss_mib():.0f} MiB "
-              "(target < 30 s)")
+        print(
+            f"events: {args.events:,} raw rows -> usage {len(ev_book.tables['usage']):,} rows, "
+            f"features {len(ev_book.tables['features']):,} rows"
+        )
+        print(
+            f"  load + extraction {t1 - t0:6.2f} s   peak memory {peak_rss_mib():.0f} MiB "
+            "(target < 30 s)"
+        )
 
 
 if __name__ == "__main__":
