@@ -102,22 +102,31 @@ def render_pptx(
     if not deck.slides:
         raise RenderError(f"deck for {deck.account_id} has no slides")
     started = time.perf_counter()
-    prs = tpl.open_template(template)
+    # Opened, emptied and analysed once per process; each deck starts from a cheap copy.
+    prepared = tpl.prepared_template(template)
     report = RenderReport(template=str(template) if template else "default")
-    report.template_slides_removed = tpl.remove_all_slides(prs)
-    theme = tpl.read_theme(prs)
+    report.template_slides_removed = prepared.removed
+    theme = prepared.theme
     if template is not None:
         style = style.with_palette(**tpl.theme_palette(theme))
     roles = {ROLE_OF.get(s.layout, "content") for s in deck.slides} | {"content"}
-    match = tpl.find_layouts(
-        prs, sorted(roles), layout_names, template_label=f"template {template or 'default'}"
+    prs, match = prepared.open(
+        sorted(roles), layout_names, template_label=f"template {template or 'default'}"
     )
     report.layouts = match.names()
     report.layout_matching = dict(match.how)
     for role, alt in match.fallbacks.items():
         report.adjustments.append(f"template has no '{role}' layout: using its '{alt}' layout")
     renderer = _Renderer(
-        prs, deck, match, report, style, theme, charts, png_cache if png_cache is not None else {}
+        prs,
+        deck,
+        match,
+        report,
+        style,
+        theme,
+        charts,
+        png_cache if png_cache is not None else {},
+        prepared,
     )
     for model in deck.slides:
         renderer.slide(model)
@@ -158,8 +167,10 @@ class _Renderer:
         theme: tpl.Theme,
         charts: Literal["image", "native"],
         png_cache: dict[str, bytes],
+        prepared: tpl.PreparedTemplate,
     ) -> None:
         self.prs = prs
+        self.prepared = prepared
         self.deck = deck
         self.match = match
         self.report = report
@@ -174,20 +185,22 @@ class _Renderer:
         )
         self.model_title = ""
         self.number = 0
-        self._geo_cache: dict[tuple[str, int], _Geometry | None] = {}
+        self.layout: Any = None
+        self.layout_key = ""
+        # Placeholder geometry is a property of the template: kept with it, across decks.
+        self._geo_cache: dict[tuple[str, int], _Geometry | None] = prepared.geometry
 
     def _geo(self, ph: Any) -> _Geometry:
         """Geometry and text settings of a slide placeholder, from its layout, cached.
 
         python-pptx resolves inherited position and style by searching the layout and master
-        on every access; a deck asks the same few questions for every slide.
+        on every access; every deck from a template asks the same few questions.
         """
-        layout = ph.part.slide_layout
         idx = ph.placeholder_format.idx
-        key = (str(layout.part.partname), idx)
+        key = (self.layout_key, idx)
         geo = self._geo_cache.get(key)
         if geo is None:
-            source = layout.placeholders.get(idx=idx)
+            source = self.layout.placeholders.get(idx=idx)
             geo = _geometry(source if source is not None else ph)
             self._geo_cache[key] = geo
         return geo
@@ -198,8 +211,10 @@ class _Renderer:
         self.report.adjustments.append(f"slide {self.number} '{self.model_title[:60]}': {message}")
 
     def _new_slide(self, role: str, title: str) -> Any:
-        slide = self.prs.slides.add_slide(self.match.layouts[role])
-        self.number = len(self.prs.slides)
+        self.layout = self.match.layouts[role]
+        self.layout_key = str(self.layout.part.partname)
+        slide = tpl.add_slide(self.prs, self.layout, self.prepared)
+        self.number += 1
         self.model_title = bk.clean(title)
         self.ctx.markers = []
         self.slide_notes = []
@@ -208,7 +223,7 @@ class _Renderer:
     def _finish(self, slide: Any, role: str, notes: str, listed: Sequence[str]) -> None:
         if role != "title":
             footer = None if role == "section" else self._footer_text(slide)
-            tpl.add_footer_placeholders(slide, self.number, footer)
+            tpl.add_footer_placeholders(slide, self.number, footer, self.prepared.footer_protos)
         tpl.remove_empty_placeholders(slide)
         markers = list(dict.fromkeys(self.ctx.markers))
         for marker in markers:
@@ -216,13 +231,12 @@ class _Renderer:
         to_fill = list(dict.fromkeys([*listed, *markers]))
         parts = [bk.clean(notes).strip(), *self.slide_notes]
         parts.append("Placeholders to fill: " + ("; ".join(to_fill) if to_fill else "none."))
-        slide.notes_slide.notes_text_frame.text = "\n\n".join(p for p in parts if p)
+        tpl.set_notes(slide, "\n\n".join(p for p in parts if p), self.prepared)
 
     def _footer_text(self, slide: Any) -> str | None:
-        layout = slide.slide_layout
-        key = (str(layout.part.partname), -1)
+        key = (self.layout_key, -1)
         if key not in self._geo_cache:
-            ph = tpl.layout_placeholder(layout, PP_PLACEHOLDER.FOOTER)
+            ph = tpl.layout_placeholder(self.layout, PP_PLACEHOLDER.FOOTER)
             self._geo_cache[key] = None if ph is None else _geometry(ph)
         geo = self._geo_cache[key]
         if geo is None:
@@ -413,20 +427,21 @@ class _Renderer:
     def _regions(self, slide: Any, role: str) -> list[Rect]:
         """Body rectangles from the layout's content placeholders (left to right), which are
         then deleted: blocks are drawn as shapes, and empty placeholders would show prompts."""
-        phs = [
-            ph
-            for ph in slide.placeholders
-            if ph.placeholder_format.type
-            in (
+        phs = tpl.placeholders_of(
+            slide,
+            (
                 PP_PLACEHOLDER.BODY,
                 PP_PLACEHOLDER.OBJECT,
                 PP_PLACEHOLDER.TABLE,
                 PP_PLACEHOLDER.CHART,
                 PP_PLACEHOLDER.SUBTITLE,
-            )
-        ]
-        phs.sort(key=lambda ph: (ph.left, ph.top))
-        rects = [self._geo(ph).rect for ph in phs]
+            ),
+        )
+        # Slide placeholders inherit their position from the layout: sort by that geometry.
+        geos = [self._geo(ph) for ph in phs]
+        order = sorted(range(len(phs)), key=lambda i: (geos[i].rect.x, geos[i].rect.y))
+        phs = [phs[i] for i in order]
+        rects = [geos[i].rect for i in order]
         for ph in phs:
             tpl.delete_shape(ph)
         if not rects:
@@ -600,10 +615,7 @@ class _Renderer:
 
 
 def _placeholder(slide: Any, types: Sequence[Any]) -> Any | None:
-    for ph in slide.placeholders:
-        if ph.placeholder_format.type in types:
-            return ph
-    return None
+    return tpl.find_placeholder(slide, types)
 
 
 def _union(rects: Sequence[Rect]) -> Rect:

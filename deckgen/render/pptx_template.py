@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 import io
 import re
+import threading
 import zipfile
+from xml.sax.saxutils import escape, quoteattr
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,9 +24,15 @@ from typing import IO, Any
 from lxml import etree
 from pptx import Presentation
 from pptx.enum.shapes import PP_PLACEHOLDER
+from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.oxml.ns import qn
+from pptx.opc.packuri import PackURI
+from pptx.oxml import element_class_lookup
+from pptx.oxml.ns import nsdecls, qn
 from pptx.oxml.xmlchemy import OxmlElement
+from pptx.parts.slide import NotesSlidePart, SlidePart
+from pptx.shapes.shapetree import SlideShapeFactory
+from pptx.text.text import TextFrame
 
 from deckgen.errors import ConfigError
 from deckgen.resources import data_path
@@ -395,15 +403,17 @@ def remove_empty_placeholders(slide: Any) -> int:
     only whitespace.
     """
     removed = 0
-    for shape in list(slide.placeholders):
-        if shape.has_text_frame and not shape.text_frame.text.strip() and not _has_field(shape):
-            delete_shape(shape)
-            removed += 1
+    for _, _, el in placeholder_elements(slide):
+        tx_body = el.find(_TX_BODY) if el.tag == _SP else None
+        if tx_body is None:
+            continue  # python-pptx: only p:sp placeholders have a text frame
+        if any((t.text or "").strip() for t in tx_body.iter(_A_T)):
+            continue
+        if next(tx_body.iter(_A_FLD), None) is not None:
+            continue
+        el.getparent().remove(el)
+        removed += 1
     return removed
-
-
-def _has_field(shape: Any) -> bool:
-    return bool(shape._element.findall(".//" + qn("a:fld")))
 
 
 def layout_placeholder(layout: Any, ph_type: Any) -> Any | None:
@@ -413,36 +423,97 @@ def layout_placeholder(layout: Any, ph_type: Any) -> Any | None:
     return None
 
 
-def add_footer_placeholders(slide: Any, number: int, footer_text: str | None) -> bool:
+_SP = qn("p:sp")
+_TX_BODY = qn("p:txBody")
+_A_T = qn("a:t")
+_A_FLD = qn("a:fld")
+# Where each kind of shape element keeps its `p:ph` (p:nvSpPr/p:nvPr/p:ph and the like).
+_PH_PATHS = {
+    qn(f"p:{tag}"): f"{qn(f'p:{nv}')}/{qn('p:nvPr')}/{qn('p:ph')}"
+    for tag, nv in (
+        ("sp", "nvSpPr"),
+        ("pic", "nvPicPr"),
+        ("graphicFrame", "nvGraphicFramePr"),
+        ("grpSp", "nvGrpSpPr"),
+        ("cxnSp", "nvCxnSpPr"),
+    )
+}
+
+
+def placeholder_elements(slide: Any) -> list[tuple[Any, int, Any]]:
+    """(type, idx, element) of the slide's placeholders, in python-pptx's order (by idx).
+
+    Read straight from the XML: python-pptx's `slide.placeholders` builds a proxy per shape and
+    runs an XPath query per check (about 10,000 queries for an enterprise deck).
+    """
+    found = []
+    for el in slide.shapes._spTree.iterchildren():
+        path = _PH_PATHS.get(el.tag)
+        ph = el.find(path) if path is not None else None
+        if ph is None:
+            continue
+        kind = PP_PLACEHOLDER.from_xml(ph.get("type", "obj"))
+        found.append((kind, int(ph.get("idx", "0")), el))
+    found.sort(key=lambda item: item[1])
+    return found
+
+
+def find_placeholder(slide: Any, types: Iterable[Any]) -> Any | None:
+    """The first placeholder (python-pptx object) of one of `types`, as `slide.placeholders`
+    would yield it, or None."""
+    wanted = set(types)
+    for kind, _, el in placeholder_elements(slide):
+        if kind in wanted:
+            return SlideShapeFactory(el, slide.placeholders)
+    return None
+
+
+def placeholders_of(slide: Any, types: Iterable[Any]) -> list[Any]:
+    """Every placeholder (python-pptx object) of one of `types`, in python-pptx's order."""
+    wanted = set(types)
+    return [
+        SlideShapeFactory(el, slide.placeholders)
+        for kind, _, el in placeholder_elements(slide)
+        if kind in wanted
+    ]
+
+
+def add_footer_placeholders(
+    slide: Any,
+    number: int,
+    footer_text: str | None,
+    protos: dict[tuple[str, Any], Any] | None = None,
+) -> bool:
     """Put the layout's slide-number (and footer) placeholders on `slide`.
 
     PowerPoint draws master/layout footers only where a slide carries its own copy of the
     placeholder (that is what "Insert > Slide number" does); python-pptx's `add_slide` leaves
     them out. The copy holds only the `ph` reference and a field, so the position and style
     still come from the template. Returns whether a slide number was added.
+
+    `protos` (layout partname, type) -> emptied copy of the layout placeholder, or None: a
+    cache so a deck looks each layout's footer placeholders up once (see `PreparedTemplate`).
     """
     layout = slide.slide_layout
+    layout_key = str(layout.part.partname)
     added = False
     for ph_type, text in (
         (PP_PLACEHOLDER.SLIDE_NUMBER, None),
         (PP_PLACEHOLDER.FOOTER, footer_text),
     ):
-        source = layout_placeholder(layout, ph_type)
-        if source is None or (ph_type == PP_PLACEHOLDER.FOOTER and not text):
+        key = (layout_key, ph_type)
+        if protos is not None and key in protos:
+            proto = protos[key]
+        else:
+            proto = _footer_proto(layout, ph_type)
+            if protos is not None:
+                protos[key] = proto
+        if proto is None or (ph_type == PP_PLACEHOLDER.FOOTER and not text):
             continue
-        sp = copy.deepcopy(source._element)
+        sp = copy.deepcopy(proto)
         c_nv_pr = sp.find(".//" + qn("p:cNvPr"))
         c_nv_pr.set("id", str(next_shape_id(slide)))
-        sp_pr = sp.find(qn("p:spPr"))
-        for child in list(sp_pr):
-            sp_pr.remove(child)  # inherit geometry and look from the layout
         tx_body = sp.find(qn("p:txBody"))
-        for p in tx_body.findall(qn("a:p")):
-            tx_body.remove(p)
-        lst = tx_body.find(qn("a:lstStyle"))
-        if lst is not None:
-            for child in list(lst):
-                lst.remove(child)
         if ph_type == PP_PLACEHOLDER.SLIDE_NUMBER:
             para = etree.SubElement(tx_body, qn("a:p"))
             fld = etree.SubElement(
@@ -460,9 +531,251 @@ def add_footer_placeholders(slide: Any, number: int, footer_text: str | None) ->
     return added
 
 
+def _footer_proto(layout: Any, ph_type: Any) -> Any | None:
+    """The layout's `ph_type` placeholder emptied to a bare reference (geometry, look and text
+    inherited from the layout), ready to be copied onto a slide; None when there is none."""
+    source = layout_placeholder(layout, ph_type)
+    if source is None:
+        return None
+    sp = copy.deepcopy(source._element)
+    sp_pr = sp.find(qn("p:spPr"))
+    for child in list(sp_pr):
+        sp_pr.remove(child)  # inherit geometry and look from the layout
+    tx_body = sp.find(qn("p:txBody"))
+    for p in tx_body.findall(qn("a:p")):
+        tx_body.remove(p)
+    lst = tx_body.find(qn("a:lstStyle"))
+    if lst is not None:
+        for child in list(lst):
+            lst.remove(child)
+    return sp
+
+
 def next_shape_id(slide: Any) -> int:
-    ids = [int(v) for v in slide.shapes._spTree.xpath("//@id") if str(v).isdigit()]
+    """A shape id unused on `slide`, from the same counter python-pptx's own adds use.
+
+    Slides made by `add_slide` run python-pptx's "turbo add" counter (one scan per slide instead
+    of one per shape); ids must then come from that counter, or they would collide.
+    """
+    shapes = slide.shapes
+    if shapes.turbo_add_enabled:
+        return int(shapes._next_shape_id)
+    ids = [int(v) for v in shapes._spTree.xpath("//@id") if str(v).isdigit()]
     return max(ids, default=1) + 1
+
+
+# --------------------------------------------------------------------------- prepared templates
+
+
+@dataclass
+class PreparedTemplate:
+    """A template opened, emptied and analysed once per process; every deck starts from a copy.
+
+    Why: opening a template, finding its layouts and reading its theme cost ~12 ms a deck, and
+    python-pptx rebuilds each new slide's placeholders and each notes page from the layout and
+    notes master (~2 ms a slide). Here the emptied template (sample slides removed, notes master
+    present) is kept as bytes and reopened per deck (~2 ms), and the first slide made from each
+    layout and the first notes page are kept as XML prototypes that later slides deep-copy.
+    Prototypes hold only placeholders copied from the template, never deck content.
+
+    Not shared across processes (each worker builds its own); within a process the caches are
+    filled under a lock and only read afterwards.
+    """
+
+    blob: bytes
+    removed: int
+    theme: Theme
+    slide_protos: dict[str, Any] = field(default_factory=dict)
+    notes_proto: list[Any] = field(default_factory=list)  # [] until the first notes page
+    footer_protos: dict[tuple[str, Any], Any] = field(default_factory=dict)
+    geometry: dict[tuple[str, int], Any] = field(default_factory=dict)  # renderer's cache
+    matches: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str], dict[str, str]]] = (
+        field(default_factory=dict)
+    )
+
+    def open(
+        self,
+        roles: Iterable[str],
+        names: Mapping[str, str] | None,
+        *,
+        template_label: str,
+    ) -> tuple[Any, LayoutMatch]:
+        """A fresh Presentation of the emptied template and its layouts for `roles`."""
+        prs = Presentation(io.BytesIO(self.blob))
+        install_partname_counter(prs)
+        wanted = tuple(sorted(set(roles)))
+        key = (wanted, tuple(sorted((names or {}).items())))
+        cached = self.matches.get(key)
+        if cached is None:
+            match = find_layouts(prs, wanted, names, template_label=template_label)
+            parts = {role: str(lay.part.partname) for role, lay in match.layouts.items()}
+            with _LOCK:
+                self.matches[key] = (parts, dict(match.how), dict(match.fallbacks))
+            return prs, match
+        parts, how, fallbacks = cached
+        by_part = {str(lay.part.partname): lay for lay in all_layouts(prs)}
+        layouts = {role: by_part[name] for role, name in parts.items()}
+        return prs, LayoutMatch(layouts, dict(how), dict(fallbacks))
+
+
+_LOCK = threading.Lock()
+_PREPARED: dict[tuple[Any, ...], PreparedTemplate] = {}
+_PREPARED_MAX = 8  # templates kept per process (a batch uses one or two)
+
+
+def prepared_template(path: Path | str | None = None) -> PreparedTemplate:
+    """The `PreparedTemplate` for `path` (None: deckgen's default), built on first use.
+
+    Keyed by the file's resolved path, size and modification time, so an edited template is
+    picked up without restarting a long-running process. Raises `TemplateError` like
+    `open_template`; failures are not cached.
+    """
+    target = Path(path) if path is not None else default_template_path()
+    try:
+        st = target.stat()
+    except OSError:
+        st = None
+    key = (str(target.resolve()), st.st_size, st.st_mtime_ns) if st is not None else None
+    if key is not None:
+        hit = _PREPARED.get(key)
+        if hit is not None:
+            return hit
+    prs = open_template(target)  # raises TemplateError for a missing or broken file
+    removed = remove_all_slides(prs)
+    theme = read_theme(prs)
+    prs.part.notes_master_part  # noqa: B018 - created now (every deck has notes), not per deck
+    out = io.BytesIO()
+    prs.save(out)
+    prepared = PreparedTemplate(blob=out.getvalue(), removed=removed, theme=theme)
+    if key is not None:
+        with _LOCK:
+            while len(_PREPARED) >= _PREPARED_MAX:
+                _PREPARED.pop(next(iter(_PREPARED)))
+            _PREPARED[key] = prepared
+    return prepared
+
+
+def clear_template_cache() -> None:
+    """Forget every prepared template (tests; a process that edits templates in place)."""
+    with _LOCK:
+        _PREPARED.clear()
+
+
+class _PartnameCounter:
+    """`Package.next_partname` with the package scanned once per partname prefix.
+
+    python-pptx walks every relationship of the package for each new notes page, chart and
+    embedded workbook (quadratic in the deck's size: ~12 ms an enterprise deck). This keeps the
+    names taken per prefix and applies python-pptx's own rule (highest free n <= count + 1), so
+    parts get the same names as before.
+    """
+
+    def __init__(self, package: Any) -> None:
+        self._package = package
+        self._taken: dict[str, set[str]] = {}
+
+    def __call__(self, tmpl: str) -> PackURI:
+        prefix = tmpl[: (tmpl % 42).find("42")]
+        taken = self._taken.get(prefix)
+        if taken is None:
+            taken = {
+                str(part.partname)
+                for part in self._package.iter_parts()
+                if part.partname.startswith(prefix)
+            }
+            self._taken[prefix] = taken
+        for n in range(len(taken) + 1, 0, -1):
+            candidate = tmpl % n
+            if candidate not in taken:
+                taken.add(candidate)
+                return PackURI(candidate)
+        raise RuntimeError(f"no free part name for {tmpl}")  # pragma: no cover
+
+
+def install_partname_counter(prs: Any) -> None:
+    """Give this presentation's package the counting `next_partname` (instance attribute:
+    nothing outside this one package is affected)."""
+    package = prs.part.package
+    package.next_partname = _PartnameCounter(package)
+
+
+def add_slide(prs: Any, layout: Any, prepared: PreparedTemplate | None = None) -> Any:
+    """Append a slide using `layout`, like `prs.slides.add_slide`, and return it.
+
+    With `prepared`, the slide's XML is a copy of the first slide made from this layout (its
+    cloned placeholders), instead of python-pptx cloning them from the layout again. Either way
+    the slide's shape ids come from python-pptx's turbo-add counter (see `next_shape_id`).
+    """
+    key = str(layout.part.partname)
+    proto = prepared.slide_protos.get(key) if prepared is not None else None
+    if proto is None:
+        slide = prs.slides.add_slide(layout)
+        if prepared is not None:
+            with _LOCK:
+                prepared.slide_protos.setdefault(key, copy.deepcopy(slide._element))
+    else:
+        pres_part = prs.part
+        slide_part = SlidePart(
+            pres_part._next_slide_partname, CT.PML_SLIDE, pres_part.package, copy.deepcopy(proto)
+        )
+        slide_part.relate_to(layout.part, RT.SLIDE_LAYOUT)
+        rid = pres_part.relate_to(slide_part, RT.SLIDE)
+        prs.slides._sldIdLst.add_sldId(rid)
+        slide = slide_part.slide
+    slide.shapes.turbo_add_enabled = True
+    return slide
+
+
+def set_notes(slide: Any, text: str, prepared: PreparedTemplate | None = None) -> None:
+    """Write `text` as the slide's speaker notes (a new notes page), as python-pptx's
+    `slide.notes_slide.notes_text_frame.text = text` would.
+
+    python-pptx clones the notes master's placeholders for every notes page (~1.3 ms a slide);
+    with `prepared` the page is a copy of the first one made for this template instead, related
+    to the notes master and the slide exactly as python-pptx relates it.
+    """
+    protos = prepared.notes_proto if prepared is not None else None
+    if not protos:
+        notes = slide.notes_slide
+        if protos is not None and _notes_body(notes._element) is not None:
+            with _LOCK:
+                if not protos:
+                    protos.append(copy.deepcopy(notes._element))
+        notes.notes_text_frame.text = text
+        return
+    slide_part = slide.part
+    package = slide_part.package
+    master_part = package.presentation_part.notes_master_part
+    element = copy.deepcopy(protos[0])
+    part = NotesSlidePart(
+        package.next_partname("/ppt/notesSlides/notesSlide%d.xml"),
+        CT.PML_NOTES_SLIDE,
+        package,
+        element,
+    )
+    part.relate_to(master_part, RT.NOTES_MASTER)
+    part.relate_to(slide_part, RT.SLIDE)
+    slide_part.relate_to(part, RT.NOTES_SLIDE)
+    TextFrame(_notes_body(element), None).text = text
+
+
+def _notes_body(notes_element: Any) -> Any | None:
+    """The `p:txBody` of a notes page's body placeholder (what `notes_text_frame` wraps)."""
+    tree = notes_element.find(f"{qn('p:cSld')}/{qn('p:spTree')}")
+    if tree is None:
+        return None
+    for kind, _, el in sorted(
+        (
+            (ph.get("type", "obj"), int(ph.get("idx", "0")), el)
+            for el in tree.iterchildren(_SP)
+            for ph in [el.find(_PH_PATHS[_SP])]
+            if ph is not None
+        ),
+        key=lambda item: item[1],
+    ):
+        if kind == "body":
+            return el.find(_TX_BODY)
+    return None
 
 
 # --------------------------------------------------------------------------- inherited values
@@ -732,6 +1045,97 @@ def add_run(
                 end.addprevious(el)
             else:
                 p.append(el)
+
+
+# Built as escaped XML strings and parsed once per shape: a table cell or text run written through
+# python-pptx's setters costs dozens of element lookups and insertions; text and attribute
+# values are always escaped (`escape`/`quoteattr`), never pasted in raw.
+_PARSER = etree.XMLParser(resolve_entities=False)  # keeps whitespace-only runs as written
+_PARSER.set_element_class_lookup(element_class_lookup)  # python-pptx's element classes
+NSDECLS = nsdecls("a", "p", "r")
+
+
+def parse_shape_xml(xml: str) -> Any:
+    """Parse one shape's XML (declaring `NSDECLS` on its root) into python-pptx elements."""
+    return etree.fromstring(xml, _PARSER)
+
+
+def append_shape(slide: Any, element: Any) -> None:
+    """Add a shape element at the top of the z-order, where python-pptx's `add_*` put it."""
+    tree = slide.shapes._spTree
+    ext = tree.find(qn("p:extLst"))
+    if ext is not None:
+        ext.addprevious(element)
+    else:
+        tree.append(element)
+
+
+def rpr_xml(
+    *,
+    size: float | None,
+    bold: bool,
+    colour: str | None,
+    highlight: str | None = None,
+    typeface: str | None = None,
+) -> str:
+    """The `a:rPr` `add_run` writes, as an XML string."""
+    attrs = ' lang="en-US"'
+    if size is not None:
+        attrs += f' sz="{round(size * 100)}"'
+    if bold:
+        attrs += ' b="1"'
+    attrs += ' dirty="0"'
+    inner = ""
+    if colour:
+        inner += f'<a:solidFill><a:srgbClr val="{_hex(colour)}"/></a:solidFill>'
+    if highlight:
+        inner += f'<a:highlight><a:srgbClr val="{_hex(highlight)}"/></a:highlight>'
+    if typeface:
+        inner += f"<a:latin typeface={quoteattr(typeface)}/>"
+    return f"<a:rPr{attrs}>{inner}</a:rPr>" if inner else f"<a:rPr{attrs}/>"
+
+
+def runs_xml(text: str, r_pr: str) -> str:
+    """`text` as runs with the given `a:rPr` (line feeds become `a:br`), like `add_run`."""
+    out = []
+    for i, segment in enumerate(text.split("\n")):
+        if i:
+            out.append(f"<a:br>{r_pr}</a:br>")
+        if segment:
+            out.append(f"<a:r>{r_pr}<a:t>{escape(segment)}</a:t></a:r>")
+    return "".join(out)
+
+
+def _hex(colour: str) -> str:
+    value = colour.lstrip("#").upper()
+    if not re.fullmatch(r"[0-9A-F]{6}", value):
+        raise ValueError(f"not an RGB colour: {colour!r}")
+    return value
+
+
+def cell_pr_xml(
+    fill: str,
+    *,
+    margins: tuple[int, int, int, int],
+    bottom_rule: tuple[int, str] | None = None,
+) -> str:
+    """The `a:tcPr` `style_cell` writes, as an XML string."""
+    left, right, top, bottom = margins
+    lines = []
+    for side in "LRTB":
+        if side == "B" and bottom_rule is not None:
+            width, colour = bottom_rule
+            lines.append(
+                f'<a:ln{side} w="{int(width)}"><a:solidFill><a:srgbClr val="{_hex(colour)}"/>'
+                f"</a:solidFill></a:ln{side}>"
+            )
+        else:
+            lines.append(f'<a:ln{side} w="0"><a:noFill/></a:ln{side}>')
+    return (
+        f'<a:tcPr marL="{int(left)}" marR="{int(right)}" marT="{int(top)}" marB="{int(bottom)}"'
+        f' anchor="ctr">{"".join(lines)}'
+        f'<a:solidFill><a:srgbClr val="{_hex(fill)}"/></a:solidFill></a:tcPr>'
+    )
 
 
 def style_cell(

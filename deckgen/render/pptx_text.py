@@ -184,7 +184,16 @@ def _split_words(text: str) -> list[str]:
 def wrap(tokens: Sequence[Token], family: str, size_pt: float, width_pt: float) -> list[str]:
     """Greedy word wrap like PowerPoint's: break at spaces, hyphens and between CJK characters;
     a word longer than the line (a 300-character name) is broken between characters.
-    Returns the lines' text."""
+    Returns the lines' text.
+
+    Cached: shrink-to-fit and table planning wrap the same text at the same sizes many times
+    per deck (and the same labels in every deck of a batch).
+    """
+    return list(_wrap(tuple(tokens), family, size_pt, width_pt))
+
+
+@functools.lru_cache(maxsize=32768)
+def _wrap(tokens: tuple[Token, ...], family: str, size_pt: float, width_pt: float) -> tuple[str, ...]:
     lines: list[str] = []
     line = ""
     line_w = 0.0
@@ -214,7 +223,7 @@ def wrap(tokens: Sequence[Token], family: str, size_pt: float, width_pt: float) 
                     line += word
                     line_w += face.width(word, size_pt)
     emit()
-    return lines
+    return tuple(lines)
 
 
 @dataclass(frozen=True)

@@ -231,3 +231,13 @@ def test_a_failing_account_is_reported_and_the_rest_render(
     assert records["A-0001"]["status"] == "error"
     assert "disk on fire" in records["A-0001"]["reasons"][-1]
     assert any(x["status"] == "rendered" and x["files"] for x in records.values())
+
+
+def test_every_deck_of_the_week_passes_structural_lint(week_run: tuple[Path, Any]) -> None:
+    from tests.pptx_lint import lint_pptx
+
+    out, _ = week_run
+    decks = list(out.rglob("*.pptx"))
+    assert len(decks) >= 10
+    for deck in decks:
+        assert lint_pptx(deck) == [], deck

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pptx import Presentation
 from pptx.util import Emu
 
@@ -195,3 +196,36 @@ def test_generated_decks_pass_structural_lint(rendered_decks: Any) -> None:
 def test_slides_are_16_by_9(rendered_decks: Any) -> None:
     prs = Presentation(str(rendered_decks["A-0001"][0]))
     assert round(Emu(prs.slide_width).inches, 2) == 13.33
+
+
+@pytest.mark.tools
+def test_libreoffice_renders_one_page_per_slide(rendered_decks: Any, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice not installed (scripts/setup-system.sh installs it)")
+    for path in rendered_decks["A-0001"]:
+        subprocess.run(
+            [
+                soffice,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{tmp_path}/lo",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path),
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        pdf = tmp_path / (path.stem + ".pdf")
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        pages = int(
+            next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:"))
+        )
+        assert pages == len(Presentation(str(path)).slides)

@@ -1,0 +1,110 @@
+"""Batch throughput: the sample book scaled up, rendered with 1 and 2 workers.
+
+    python benchmarks/batch.py [--accounts 2000] [--limit 200] [--charts image,native]
+
+Generates a book of `--accounts` accounts with the sample generator, computes metrics once, then
+renders the enterprise deck of the first `--limit` accounts that get one, with 1 and then 2
+worker processes, for each chart mode. Reports decks per second, the peak memory of the largest
+worker, and a projection for 10,000 accounts. Targets on 2 cores: >= 6 enterprise decks/s with
+matplotlib charts, >= 30/s with native charts, <= 150 MiB per worker, flat over the batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import generated_book
+
+_STATE: dict[str, object] = {}
+
+
+def private_mib() -> float:
+    """Memory this process owns (Private_Clean + Private_Dirty): what a forked worker adds on
+    top of the pages it shares with the parent. RSS would count the shared book again."""
+    total = 0
+    with open("/proc/self/smaps_rollup") as fh:
+        for line in fh:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _render(account_id: str) -> float:
+    """One enterprise deck; returns this worker's private memory (MiB) afterwards."""
+    from deckgen.pipeline import render_decks
+
+    prepared = _STATE["prepared"]
+    m = prepared.account(account_id)  # type: ignore[attr-defined]
+    render_decks(
+        prepared,
+        m,
+        Path(str(_STATE["out"])),
+        kinds=["enterprise"],  # type: ignore[arg-type]
+        charts=str(_STATE["charts"]),
+    )
+    return private_mib()
+
+
+def run(ids: list[str], jobs: int) -> tuple[float, list[float]]:
+    t = time.perf_counter()
+    if jobs == 1:
+        peaks = [_render(a) for a in ids]
+    else:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            peaks = pool.map(_render, ids, chunksize=4)
+    return time.perf_counter() - t, peaks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=2000)
+    ap.add_argument("--limit", type=int, default=200, help="decks rendered per measurement")
+    ap.add_argument("--charts", default="image,native")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "deckgen-bench")
+    args = ap.parse_args()
+
+    from deckgen.batch import _warm_up
+    from deckgen.pipeline import prepare
+
+    book = generated_book(args.work / f"book-{args.accounts}", args.accounts)
+    t = time.perf_counter()
+    prepared = prepare(book, as_of=date(2026, 11, 28))
+    print(
+        f"book {args.accounts} accounts: load + validate + metrics {time.perf_counter() - t:.1f} s"
+    )
+    ids = [
+        m.account_id
+        for m in prepared.metrics
+        if m.status in ("ok", "review") and m.tier in ("enterprise", "mid_market")
+    ]
+    ids = ids[: args.limit]
+    _warm_up()
+    _STATE["prepared"] = prepared
+    print(
+        f"{'charts':<8} {'workers':>7} {'decks':>6} {'seconds':>8} {'decks/s':>8} "
+        f"{'private MiB/worker':>18} {'first→last':>13} {'10k accounts':>13}"
+    )
+    print(f"(parent with the book loaded: {private_mib():.0f} MiB private, shared with workers)")
+    for charts in args.charts.split(","):
+        _STATE["charts"] = charts
+        for jobs in (1, 2):
+            _STATE["out"] = tempfile.mkdtemp(prefix=f"bench-{charts}-{jobs}-")
+            seconds, peaks = run(ids, jobs)
+            rate = len(ids) / seconds
+            projection = 10_000 / rate / 60
+            print(
+                f"{charts:<8} {jobs:>7} {len(ids):>6} {seconds:>8.1f} {rate:>8.1f} "
+                f"{max(peaks):>18.0f} {peaks[0]:>6.0f}→{peaks[-1]:<6.0f} {projection:>10.1f} min"
+            )
+
+
+if __name__ == "__main__":
+    main()
