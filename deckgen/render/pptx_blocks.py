@@ -301,11 +301,11 @@ def pieces_xml(
 
 
 _TEXTBOX = (
-    "<p:sp {ns}><p:nvSpPr><p:cNvPr id=\"{id}\" name={name}/><p:cNvSpPr txBox=\"1\"/><p:nvPr/>"
-    "</p:nvSpPr><p:spPr><a:xfrm><a:off x=\"{x}\" y=\"{y}\"/><a:ext cx=\"{w}\" cy=\"{h}\"/>"
-    "</a:xfrm><a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom><a:noFill/></p:spPr>"
-    "<p:txBody><a:bodyPr wrap=\"square\" anchor=\"{anchor}\" lIns=\"{l}\" tIns=\"{t}\""
-    " rIns=\"{r}\" bIns=\"{b}\"><a:noAutofit/></a:bodyPr><a:lstStyle/><a:p/></p:txBody></p:sp>"
+    '<p:sp {ns}><p:nvSpPr><p:cNvPr id="{id}" name={name}/><p:cNvSpPr txBox="1"/><p:nvPr/>'
+    '</p:nvSpPr><p:spPr><a:xfrm><a:off x="{x}" y="{y}"/><a:ext cx="{w}" cy="{h}"/>'
+    '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/></p:spPr>'
+    '<p:txBody><a:bodyPr wrap="square" anchor="{anchor}" lIns="{l}" tIns="{t}"'
+    ' rIns="{r}" bIns="{b}"><a:noAutofit/></a:bodyPr><a:lstStyle/><a:p/></p:txBody></p:sp>'
 )
 
 
@@ -1012,11 +1012,11 @@ def draw_table(
 # What python-pptx's `add_table` and the cell setters produce (see `draw_table`), built as one
 # XML string: ~25 cells a table each cost ~0.3 ms through the python-pptx API.
 _TABLE = (
-    "<p:graphicFrame {ns}><p:nvGraphicFramePr><p:cNvPr id=\"{id}\" name={name}/>"
-    "<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp=\"1\"/></p:cNvGraphicFramePr><p:nvPr/>"
-    "</p:nvGraphicFramePr><p:xfrm><a:off x=\"{x}\" y=\"{y}\"/><a:ext cx=\"{w}\" cy=\"{h}\"/>"
-    "</p:xfrm><a:graphic><a:graphicData uri=\"http://schemas.openxmlformats.org/drawingml/2006/"
-    "table\"><a:tbl><a:tblPr firstRow=\"1\" bandRow=\"0\"><a:tableStyleId>{style}"
+    '<p:graphicFrame {ns}><p:nvGraphicFramePr><p:cNvPr id="{id}" name={name}/>'
+    '<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/>'
+    '</p:nvGraphicFramePr><p:xfrm><a:off x="{x}" y="{y}"/><a:ext cx="{w}" cy="{h}"/>'
+    '</p:xfrm><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/'
+    'table"><a:tbl><a:tblPr firstRow="1" bandRow="0"><a:tableStyleId>{style}'
     "</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>{rows}</a:tbl></a:graphicData>"
     "</a:graphic></p:graphicFrame>"
 )

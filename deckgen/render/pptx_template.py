@@ -14,12 +14,12 @@ import io
 import re
 import threading
 import zipfile
-from xml.sax.saxutils import escape, quoteattr
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 from pptx import Presentation
@@ -589,8 +589,8 @@ class PreparedTemplate:
     notes_proto: list[Any] = field(default_factory=list)  # [] until the first notes page
     footer_protos: dict[tuple[str, Any], Any] = field(default_factory=dict)
     geometry: dict[tuple[str, int], Any] = field(default_factory=dict)  # renderer's cache
-    matches: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str], dict[str, str]]] = (
-        field(default_factory=dict)
+    matches: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str], dict[str, str]]] = field(
+        default_factory=dict
     )
 
     def open(
@@ -756,7 +756,9 @@ def set_notes(slide: Any, text: str, prepared: PreparedTemplate | None = None) -
     part.relate_to(master_part, RT.NOTES_MASTER)
     part.relate_to(slide_part, RT.SLIDE)
     slide_part.relate_to(part, RT.NOTES_SLIDE)
-    TextFrame(_notes_body(element), None).text = text
+    body: Any = _notes_body(element)
+    parent: Any = None  # the text setter never asks its parent
+    TextFrame(body, parent).text = text
 
 
 def _notes_body(notes_element: Any) -> Any | None:
@@ -764,18 +766,14 @@ def _notes_body(notes_element: Any) -> Any | None:
     tree = notes_element.find(f"{qn('p:cSld')}/{qn('p:spTree')}")
     if tree is None:
         return None
-    for kind, _, el in sorted(
-        (
-            (ph.get("type", "obj"), int(ph.get("idx", "0")), el)
-            for el in tree.iterchildren(_SP)
-            for ph in [el.find(_PH_PATHS[_SP])]
-            if ph is not None
-        ),
-        key=lambda item: item[1],
-    ):
-        if kind == "body":
-            return el.find(_TX_BODY)
-    return None
+    bodies = []
+    for sp in tree.iterchildren(_SP):
+        ph = sp.find(_PH_PATHS[_SP])
+        if ph is not None and ph.get("type", "obj") == "body":
+            bodies.append((int(ph.get("idx", "0")), sp))
+    if not bodies:
+        return None
+    return min(bodies, key=lambda item: item[0])[1].find(_TX_BODY)
 
 
 # --------------------------------------------------------------------------- inherited values

@@ -193,7 +193,9 @@ def wrap(tokens: Sequence[Token], family: str, size_pt: float, width_pt: float) 
 
 
 @functools.lru_cache(maxsize=32768)
-def _wrap(tokens: tuple[Token, ...], family: str, size_pt: float, width_pt: float) -> tuple[str, ...]:
+def _wrap(
+    tokens: tuple[Token, ...], family: str, size_pt: float, width_pt: float
+) -> tuple[str, ...]:
     lines: list[str] = []
     line = ""
     line_w = 0.0
