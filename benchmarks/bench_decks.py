@@ -91,17 +91,21 @@ def main() -> None:
     def deck(kind: str, charts: str, cache: bool) -> None:
         specs = charts_for(m, prepared.config)
         d = build_deck(m, prepared.config, kind, charts=specs)
-        render_pptx(d, tmp / f"{kind}-{charts}.pptx", charts=charts,  # type: ignore[arg-type]
-                    style=style, png_cache={} if not cache else shared)
+        render_pptx(
+            d,
+            tmp / f"{kind}-{charts}.pptx",
+            charts=charts,  # type: ignore[arg-type]
+            style=style,
+            png_cache={} if not cache else shared,
+        )
 
     shared: dict[str, bytes] = {}
 
     def row(label: str, fn: Callable[[], object]) -> float:
         med, best, cpu = time_both(fn, args.repeat)
         ratio = naive / med if naive else 1.0
-        print(
-            f"{label:<44} {med * 1000:7.0f}ms {best * 1000:7.0f}ms {cpu * 1000:7.0f}ms {ratio:8.2f}x"
-        )
+        times = f"{med * 1000:7.0f}ms {best * 1000:7.0f}ms {cpu * 1000:7.0f}ms"
+        print(f"{label:<44} {times} {ratio:8.2f}x")
         return med
 
     print(f"{'build':<44} {'median':>8} {'best':>8} {'cpu':>8} {'vs naive':>9}")
