@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from deckgen import __version__
-from deckgen.errors import DeckgenError
+from deckgen.errors import DataError, DeckgenError
 
 _LEVEL_TITLES = {
     "fatal": "UNUSABLE",
@@ -24,6 +24,12 @@ _LEVEL_TITLES = {
     "warning": "WARNINGS",
     "info": "ROUTING",
 }
+
+
+class UsageDataError(DeckgenError):
+    """An unusable book given to `batch`: exit 2, so schedulers tell it from a failed account."""
+
+    exit_code = 2
 
 
 class _Group(click.Group):
@@ -279,7 +285,6 @@ def render(
     By default its tier's deck(s): strategic accounts get the executive deck plus the
     enterprise deck as backup.
     """
-    from deckgen.errors import DataError
     from deckgen.pipeline import prepare, render_formats
 
     fmt = _formats(formats, RENDER_FORMATS)
@@ -327,7 +332,6 @@ def check(files: tuple[Path, ...]) -> None:
     """
     from deckgen.check import find_placeholders
     from deckgen.check_docx import find_docx_placeholders
-    from deckgen.errors import DataError
 
     total = 0
     for path in files:
@@ -470,9 +474,13 @@ def batch(
         as_of=as_of_date,
         shard=shard,
     )
-    prepared = prepare(
-        book, config_path=config_path, as_of=as_of_date, quarter=quarter, encoding=encoding
-    )
+    try:
+        prepared = prepare(
+            book, config_path=config_path, as_of=as_of_date, quarter=quarter, encoding=encoding
+        )
+    except DataError as exc:
+        # For a batch, an unusable book is a usage error: nothing was attempted (exit 2).
+        raise UsageDataError(str(exc)) from None
     options = BatchOptions(
         out_dir, fmt, template, charts, force, jobs or os.cpu_count() or 1, dry_run
     )
@@ -534,7 +542,7 @@ def email(
 
     Send them afterwards with `deckgen send OUTDIR`. Red accounts go to OUT/review/.
     """
-    from deckgen.errors import ConfigError, DataError
+    from deckgen.errors import ConfigError
     from deckgen.pipeline import prepare
     from deckgen.render.email import gets_email, render_email_files
     from deckgen.selection import build_selection, select

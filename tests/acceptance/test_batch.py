@@ -241,3 +241,11 @@ def test_every_deck_of_the_week_passes_structural_lint(week_run: tuple[Path, Any
     assert len(decks) >= 10
     for deck in decks:
         assert lint_pptx(deck) == [], deck
+
+
+def test_unusable_book_exits_2(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "accounts.csv").write_text("account_id,name\nA,Acme\n")
+    r = invoke("batch", book, "--all", "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "missing required column(s) arr" in r.stderr
