@@ -51,6 +51,33 @@ from deckgen.charting.values import (
 )
 from deckgen.model.deck import ChartSpec, Series
 
+
+def _reproducible_workbooks() -> None:
+    """Give the Excel workbook embedded in every native chart a fixed creation date.
+
+    xlsxwriter stamps `docProps/core.xml` with the clock, so two renders of the same chart would
+    differ in bytes; a batch re-run proves "unchanged" by sha256, so the stamp must be constant.
+    """
+    from datetime import datetime, timezone
+
+    import pptx.chart.xlsx as chart_xlsx
+    from xlsxwriter import Workbook
+
+    if getattr(chart_xlsx.Workbook, "_deckgen_fixed", False):
+        return
+
+    class FixedDateWorkbook(Workbook):
+        _deckgen_fixed = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.set_properties({"created": datetime(2000, 1, 1, tzinfo=timezone.utc)})
+
+    chart_xlsx.Workbook = FixedDateWorkbook
+
+
+_reproducible_workbooks()
+
 __all__ = ["CHART_TYPES", "add_native_chart", "set_alt_text"]
 
 CHART_TYPES = {

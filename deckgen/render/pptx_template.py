@@ -1283,5 +1283,27 @@ def set_shape_name(shape: Any, name: str) -> None:
     shape._element.find(".//" + qn("p:cNvPr")).set("name", name[:250])
 
 
+ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
+"""Every zip member gets this date: the same deck content always gives the same bytes, which is
+how a batch re-run proves an output is unchanged (the sha256 in the manifest)."""
+
+
 def save(prs: Any, out: Path | str | IO[bytes]) -> None:
-    prs.save(str(out) if isinstance(out, Path) else out)
+    """Save with fixed zip member timestamps (python-pptx stamps each member with the clock)."""
+    import zipfile
+
+    from pptx.opc import serialized
+
+    writer = serialized._ZipPkgWriter
+
+    def write(self: Any, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_TIMESTAMP)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        self._zipf.writestr(info, blob)
+
+    original = writer.write
+    writer.write = write  # type: ignore[method-assign]
+    try:
+        prs.save(str(out) if isinstance(out, Path) else out)
+    finally:
+        writer.write = original  # type: ignore[method-assign]
