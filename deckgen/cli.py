@@ -666,6 +666,9 @@ def auth() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 def auth_login(client_secrets: Path | None, no_browser: bool, config_path: str | None) -> None:
     """Sign in with your Google account; the token is stored with 0600 permissions."""
+    from deckgen.pipeline import require_extra
+
+    require_extra("google.auth", "Google sign-in", "gslides")
     from deckgen.config import load_config
     from deckgen.render import gslides_auth
 
@@ -679,6 +682,9 @@ def auth_login(client_secrets: Path | None, no_browser: bool, config_path: str |
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 def auth_status(config_path: str | None) -> None:
     """Which credentials deckgen would use, and whether they work (exit 1 if not)."""
+    from deckgen.pipeline import require_extra
+
+    require_extra("google.auth", "Google sign-in", "gslides")
     from deckgen.config import load_config
     from deckgen.render import gslides_auth
 
@@ -693,6 +699,9 @@ def auth_status(config_path: str | None) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 def auth_logout(no_revoke: bool, config_path: str | None) -> None:
     """Forget (and revoke) the stored OAuth token."""
+    from deckgen.pipeline import require_extra
+
+    require_extra("google.auth", "Google sign-in", "gslides")
     from deckgen.config import load_config
     from deckgen.render import gslides_auth
 

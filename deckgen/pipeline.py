@@ -198,6 +198,7 @@ def render_formats(
             prepared, m, out_dir, kinds=kinds, template=template, charts=charts, png_cache=cache
         )
     if "gslides" in formats and kinds:
+        require_extra("googleapiclient", "Google Slides output", "gslides")
         from deckgen.render.gslides_publish import publish_decks
 
         files += publish_decks(
@@ -220,3 +221,11 @@ def render_formats(
 
         files += render_documents(prepared, m, out_dir, docs)
     return files
+
+
+def require_extra(module: str, feature: str, extra: str) -> None:
+    """A clear message, not an ImportError traceback, when an optional extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(f"{feature} needs an optional extra: pip install 'deckgen[{extra}]'")
