@@ -771,8 +771,8 @@ def alignment_table(ctx: DeckContext) -> list[Block]:
         g = goals[i] if i < len(goals) else None
         outcome = (
             Cell(
-                f"{g.goal}: {f.smart(g.actual)} of {f.smart(g.target)}"
-                f"{(' ' + g.unit) if g.unit else ''}"
+                f"{g.goal}: {f.smart(g.actual)} against a target of {f.smart(g.target)}"
+                f"{(' ' + g.unit) if g.unit and g.unit != '%' else (g.unit or '')}"
             )
             if g and g.target is not None
             else Cell(g.goal)
