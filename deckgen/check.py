@@ -8,20 +8,11 @@ meant to stay.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from deckgen.model.deck import MISSING_OPEN, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN
-
-MARKER_RE = re.compile(
-    "(?:"
-    + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN))
-    + r").*?"
-    + re.escape(PLACEHOLDER_CLOSE),
-    re.DOTALL,
-)
+from deckgen.model.deck import MARKER_RE
 
 
 def find_placeholders(pptx_path: str | Path | IO[bytes]) -> list[tuple[int, str]]:

@@ -9,25 +9,15 @@ too), headers and footers are searched, in reading order.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from deckgen.model.deck import MISSING_OPEN, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN
-
-# The deck convention, built from the same constants as `deckgen.check` (decks) uses.
-MARKER_RE = re.compile(
-    "(?:"
-    + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN))
-    + r").*?"
-    + re.escape(PLACEHOLDER_CLOSE),
-    re.DOTALL,
-)
+from deckgen.model.deck import MARKER_RE
 
 
 def _markers(text: str) -> list[str]:
-    return MARKER_RE.findall(text)
+    return [m.group(0) for m in MARKER_RE.finditer(text)]
 
 
 def _table_hits(table: Any, where: str) -> Iterator[tuple[str, str]]:

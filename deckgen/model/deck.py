@@ -6,6 +6,7 @@ already formatted for the account's locale and currency, so renderers only place
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -13,6 +14,9 @@ Status = Literal["green", "yellow", "red", "grey"]
 PLACEHOLDER_OPEN = "[[CSM: "
 MISSING_OPEN = "[[DATA MISSING: "
 PLACEHOLDER_CLOSE = "]]"
+MARKER_RE = re.compile(r"\[\[(CSM|DATA MISSING): (.*?)\]\]", re.DOTALL)
+"""Any placeholder marker; group 1 is its kind, group 2 its prompt. Every reader (deckgen check,
+the documents and Google Slides renderers) matches markers with this one pattern."""
 
 
 @dataclass(frozen=True)

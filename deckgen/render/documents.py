@@ -39,7 +39,7 @@ from deckgen.metrics.results import AccountMetrics, ActionRow, GoalRow
 from deckgen.metrics.vocab import ACTION_STATUSES
 from deckgen.model.blocks import AGENDA, signal_row, status_cell
 from deckgen.model.build import formatter_for
-from deckgen.model.deck import Cell, Placeholder, Run, Status
+from deckgen.model.deck import MARKER_RE, Cell, Placeholder, Run, Status
 from deckgen.narrative.env import render_text
 from deckgen.narrative.formats import DASH, Formatter
 
@@ -176,8 +176,6 @@ GOAL_TO_ACTION_STATUS = {
 _DONE = ("complete", "cancelled")
 
 # ====================================================================== helpers
-
-MARKER_RE = re.compile(r"\[\[(CSM|DATA MISSING): (.+?)\]\]")
 
 
 def ph(prompt: str) -> Placeholder:

@@ -54,9 +54,7 @@ from typing import Any, Literal
 from deckgen.charting.style import ChartStyle
 from deckgen.errors import ConfigError, PublishError
 from deckgen.model.deck import (
-    MISSING_OPEN,
-    PLACEHOLDER_CLOSE,
-    PLACEHOLDER_OPEN,
+    MARKER_RE,
     Block,
     Cell,
     ChartBlock,
@@ -1020,15 +1018,6 @@ class Para:
         return "".join(s.text for s in self.spans)
 
 
-_MARKER_RE = re.compile(
-    "("
-    + "|".join(re.escape(o) for o in (PLACEHOLDER_OPEN, MISSING_OPEN))
-    + r").*?"
-    + re.escape(PLACEHOLDER_CLOSE),
-    re.DOTALL,
-)
-
-
 def spans_of_text(
     text: str, *, bold: bool = False, colour: str | None = None, size: float | None = None
 ) -> list[Span]:
@@ -1036,7 +1025,7 @@ def spans_of_text(
     text = _clean(text)
     out: list[Span] = []
     pos = 0
-    for m in _MARKER_RE.finditer(text):
+    for m in MARKER_RE.finditer(text):
         if m.start() > pos:
             out.append(Span(text[pos : m.start()], bold, False, colour, size))
         out.append(Span(m.group(0), True, True, None, size))
