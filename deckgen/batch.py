@@ -96,7 +96,9 @@ def input_hash(m: AccountMetrics, prepared: Prepared, options: BatchOptions) -> 
     h = hashlib.sha256()
     h.update(json.dumps(m.as_json(), sort_keys=True, default=str).encode())
     h.update(prepared.config.to_yaml().encode())
-    h.update(f"{__version__}|{options.charts}|{','.join(options.formats)}".encode())
+    h.update(
+        f"{__version__}|{options.charts}|{','.join(options.formats)}|{options.dry_run}".encode()
+    )
     if options.template is not None:
         h.update(hashlib.sha256(Path(options.template).read_bytes()).digest())
     return h.hexdigest()
