@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from deckgen.book.findings import LEVEL_ORDER, Finding
@@ -157,13 +158,17 @@ def _check_accounts(df: pd.DataFrame, file: str) -> list[Finding]:
 
 
 def _unknown_accounts(df: pd.DataFrame, table: str, file: str, known: set[str]) -> list[Finding]:
-    ids = df["account_id"].astype(str)
-    unknown = ~ids.isin(known)
+    # Membership is decided once per distinct id (missing ids are unknown), not once per row.
+    codes, uniques = pd.factorize(df["account_id"])
+    is_known = np.zeros(len(uniques) + 1, dtype=bool)  # the last slot: code -1, missing
+    is_known[:-1] = [str(u) in known for u in uniques]
+    unknown = pd.Series(~is_known[codes], index=df.index)
     if not unknown.any():
         return []
+    ids = df["account_id"][unknown].astype(str)
     folded = {_fold(k): k for k in known}
     out = []
-    for acct, group in df[unknown].groupby(ids[unknown], sort=True):
+    for acct, group in df[unknown].groupby(ids, sort=True):
         acct = str(acct)
         guess = folded.get(_fold(acct))
         if guess is None:
@@ -340,7 +345,8 @@ def _drift(book: Book, config: Config) -> list[Finding]:
         expected_features = [str(f) for f in catalog["feature"].dropna()]
     features = book.tables.get("features")
     if expected_features and features is not None:
-        seen = set(features.loc[features["events"].fillna(0) > 0, "feature"].dropna().astype(str))
+        active = features.loc[features["events"].fillna(0) > 0, "feature"].dropna()
+        seen = set(active.drop_duplicates().astype(str))
         for feat in expected_features:
             if feat not in seen:
                 out.append(
