@@ -228,15 +228,16 @@ def _worker_task(account_id: str) -> dict[str, Any]:
 
 
 def _warm_up() -> None:
-    """Load fonts, styles and templates in the parent so forked workers start warm."""
-    try:
-        from deckgen.charting import mpl
+    """Load fonts and chart styles in the parent so forked workers start warm, then freeze the
+    parent's objects: the garbage collector then never walks (and so never copies into each
+    worker) the memory pages of the book and metrics the workers share."""
+    import gc
 
-        warm = getattr(mpl, "warm_up", None)
-        if callable(warm):
-            warm()
-    except ImportError:  # pragma: no cover
-        pass
+    from deckgen.charting.mpl import warm_up
+
+    warm_up()
+    gc.collect()
+    gc.freeze()
 
 
 def run_batch(

@@ -41,6 +41,7 @@ from matplotlib.patches import Rectangle, Wedge
 from matplotlib.transforms import Transform, offset_copy
 from PIL import Image
 
+from deckgen.charting.memory import young_garbage
 from deckgen.charting.style import ChartStyle, luminance
 from deckgen.charting.values import (
     clean_values,
@@ -106,6 +107,13 @@ def render_png(
         or h_in < MIN_SIZE_IN
     ):
         raise RenderError(f"chart {spec.id!r}: size {w_in} x {h_in} in is too small to draw")
+    with young_garbage():  # the figure is a reference cycle: freed here, not by a later full GC
+        return _render(spec, style, w_in, h_in, with_title)
+
+
+def _render(
+    spec: ChartSpec, style: ChartStyle, w_in: float, h_in: float, with_title: bool
+) -> bytes:
     dpi = style.chart.dpi
     family = resolve_font_family(style.fonts.family)
     with mpl.rc_context(_rc(style, family)):

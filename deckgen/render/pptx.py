@@ -23,6 +23,7 @@ from typing import IO, Any, Literal
 from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.enum.text import MSO_AUTO_SIZE
 
+from deckgen.charting.memory import young_garbage
 from deckgen.charting.style import ChartStyle
 from deckgen.errors import RenderError
 from deckgen.model.deck import (
@@ -101,6 +102,24 @@ def render_pptx(
         raise RenderError(f"charts must be 'image' or 'native', not {charts!r}")
     if not deck.slides:
         raise RenderError(f"deck for {deck.account_id} has no slides")
+    # python-pptx's package is a reference cycle holding the deck's XML and pictures: freed as
+    # soon as the deck is written instead of piling up in a batch worker (see charting.memory).
+    with young_garbage():
+        return _render(
+            deck, out_path_or_stream, template, charts, style, png_cache, layout_names, created
+        )
+
+
+def _render(
+    deck: Deck,
+    out_path_or_stream: Path | str | IO[bytes],
+    template: Path | None,
+    charts: Literal["image", "native"],
+    style: ChartStyle,
+    png_cache: dict[str, bytes] | None,
+    layout_names: Mapping[str, str] | None,
+    created: datetime | None,
+) -> RenderReport:
     started = time.perf_counter()
     # Opened, emptied and analysed once per process; each deck starts from a cheap copy.
     prepared = tpl.prepared_template(template)

@@ -1104,6 +1104,11 @@ def runs_xml(text: str, r_pr: str) -> str:
     return "".join(out)
 
 
+def hex_colour(colour: str) -> str:
+    """ "#1f4e79" -> "1F4E79" for `a:srgbClr`; raises ValueError for anything else."""
+    return _hex(colour)
+
+
 def _hex(colour: str) -> str:
     value = colour.lstrip("#").upper()
     if not re.fullmatch(r"[0-9A-F]{6}", value):
@@ -1288,8 +1293,16 @@ ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
 how a batch re-run proves an output is unchanged (the sha256 in the manifest)."""
 
 
+ZIP_LEVEL = 3
+"""zlib level for XML parts: as small as level 6 within ~1.5%, about a third faster."""
+_COMPRESSED_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".xlsx")
+"""Members compressed already (pictures, embedded workbooks) are deflated at level 1: the PNGs
+still shrink by ~20% (matplotlib's are written at zlib level 3), level 6 only costs more time."""
+
+
 def save(prs: Any, out: Path | str | IO[bytes]) -> None:
-    """Save with fixed zip member timestamps (python-pptx stamps each member with the clock)."""
+    """Save with fixed zip member timestamps (python-pptx stamps each member with the clock),
+    XML deflated at `ZIP_LEVEL`, already-compressed media at level 1."""
     import zipfile
 
     from pptx.opc import serialized
@@ -1297,9 +1310,11 @@ def save(prs: Any, out: Path | str | IO[bytes]) -> None:
     writer = serialized._ZipPkgWriter
 
     def write(self: Any, pack_uri: Any, blob: bytes) -> None:
-        info = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_TIMESTAMP)
+        name = pack_uri.membername
+        info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
         info.compress_type = zipfile.ZIP_DEFLATED
-        self._zipf.writestr(info, blob)
+        level = 1 if name.lower().endswith(_COMPRESSED_SUFFIXES) else ZIP_LEVEL
+        self._zipf.writestr(info, blob, compresslevel=level)
 
     original = writer.write
     writer.write = write  # type: ignore[method-assign]
