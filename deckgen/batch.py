@@ -8,6 +8,7 @@ manifest and summary page are written last, atomically, from the journal.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -228,16 +229,10 @@ def _worker_task(account_id: str) -> dict[str, Any]:
 
 
 def _warm_up() -> None:
-    """Load fonts and chart styles in the parent so forked workers start warm, then freeze the
-    parent's objects: the garbage collector then never walks (and so never copies into each
-    worker) the memory pages of the book and metrics the workers share."""
-    import gc
-
+    """Load fonts and chart styles in the parent so forked workers start warm."""
     from deckgen.charting.mpl import warm_up
 
     warm_up()
-    gc.collect()
-    gc.freeze()
 
 
 def run_batch(
@@ -317,6 +312,10 @@ def _execute(
         for m, qbr, digest in todo.values():
             yield _render_one(prepared, m, qbr, options, digest)
         return
+    # Freeze the parent's objects before forking: the garbage collector then never walks (and
+    # so never copies into each worker) the memory pages of the book and metrics they share.
+    gc.collect()
+    gc.freeze()
     _WORKER.update(prepared=prepared, options=options, tasks=todo)
     ctx = mp.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
@@ -337,3 +336,4 @@ def _execute(
         pool.shutdown(wait=True)
     finally:
         _WORKER.clear()
+        gc.unfreeze()
