@@ -88,11 +88,11 @@ _PACKAGE_PARTS: dict[tuple[Any, ...], list[tuple[str, bool, Any]]] = {}
 
 
 def _caching_packager_class() -> type:
-    from io import StringIO
+    from io import BytesIO, StringIO
 
     from xlsxwriter.packager import Packager
 
-    class CachingPackager(Packager):  # type: ignore[misc]
+    class CachingPackager(Packager):
         """xlsxwriter's packager, writing only the worksheet and shared strings per workbook.
 
         The workbook python-pptx embeds in a chart holds one sheet of plain cells, so every
@@ -117,7 +117,7 @@ def _caching_packager_class() -> type:
                     for f, name, binary in files
                 ]
                 return files
-            self.filenames = []
+            self.filenames: list[Any] = []
             self._write_worksheet_files()
             self._write_shared_strings_file()
             fresh = {name: f for f, name, _ in self.filenames}
@@ -126,7 +126,7 @@ def _caching_packager_class() -> type:
                 if data is None:
                     out.append((fresh[name], name, binary))
                 else:
-                    out.append((StringIO(data) if not binary else data, name, binary))
+                    out.append((BytesIO(data) if binary else StringIO(data), name, binary))
             return out
 
     return CachingPackager

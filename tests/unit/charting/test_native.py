@@ -163,3 +163,54 @@ def test_set_alt_text_on_a_picture(style: ChartStyle) -> None:
     buf.seek(0)
     shape = Presentation(buf).slides[0].shapes[0]
     assert descr(shape) == spec.alt_text
+
+
+def _plain_workbook_blob(data: Any) -> bytes:
+    """The embedded workbook as xlsxwriter's own packager writes it (no cached parts)."""
+    import pptx.chart.xlsx as chart_xlsx
+    from xlsxwriter.packager import Packager
+
+    fast = chart_xlsx.Workbook
+
+    class Plain(fast):  # type: ignore[misc, valid-type]
+        def _get_packager(self) -> Any:
+            return Packager()
+
+    chart_xlsx.Workbook = Plain
+    try:
+        return bytes(chart_xlsx.CategoryWorkbookWriter(data).xlsx_blob)
+    finally:
+        chart_xlsx.Workbook = fast
+
+
+def test_embedded_workbook_parts_are_cached_without_changing_bytes(style: ChartStyle) -> None:
+    import openpyxl
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+
+    from deckgen.charting.native import _chart_data
+
+    hostile = ChartSpec(
+        id="hostile",
+        kind="bar",
+        categories=("<b>&amp;</b>", " padded ", "Ünïcødé 中文", "=1+1"),
+        series=(
+            Series("A & <B>", (1.5, None, -2.0, 1e-9)),
+            Series(" x ", (float("nan"), 3.0, 4.0, 5.0)),
+        ),
+        unit="$",
+        x_label="",
+        y_label="",
+        so_what="h",
+        alt_text="alt",
+        value_format="money",
+    )
+    specs = [*make_specs().values(), grouped_spec(), hostile]
+    for _ in range(2):  # cold, then warm cache
+        for spec in specs:
+            data = _chart_data(spec)
+            blob = CategoryWorkbookWriter(data).xlsx_blob
+            assert blob == _plain_workbook_blob(data), spec.kind
+    rows = list(openpyxl.load_workbook(io.BytesIO(blob)).active.values)
+    assert rows[0] == (None, "A & <B>", " x ")
+    assert rows[1] == ("<b>&amp;</b>", 1.5, None)
+    assert rows[3] == ("Ünïcødé 中文", -2.0, 4)
