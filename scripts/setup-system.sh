@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages deckgen's tests use: LibreOffice (prove decks open and render), poppler
-# (pdfinfo/pdftoppm for page counts and previews), fonts, and Chromium (email screenshots).
+# (pdfinfo/pdftoppm for page counts and previews), fonts (Latin and CJK), and Chromium (email
+# screenshots).
 # Idempotent: skips apt when everything is already there. Run as root (or with sudo).
 set -euo pipefail
 
@@ -10,6 +11,8 @@ command -v pdfinfo >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "DejaVuSans" || need+=(fonts-dejavu-core)
 fc-list 2>/dev/null | grep -qi "Liberation" || need+=(fonts-liberation2)
+# CJK glyphs, so previews of accounts with Chinese/Japanese names do not show empty boxes.
+fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need+=(fonts-wqy-microhei)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "setup-system: all system packages present"
