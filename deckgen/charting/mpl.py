@@ -21,9 +21,10 @@ Why it is built the way it is:
 
 from __future__ import annotations
 
-import io
 import math
+import struct
 import textwrap
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,7 +40,6 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle, Wedge
 from matplotlib.transforms import Transform, offset_copy
-from PIL import Image
 
 from deckgen.charting.memory import young_garbage
 from deckgen.charting.style import ChartStyle, luminance
@@ -74,7 +74,9 @@ MAX_BAR_PT = 54.0  # widest bar (0.75 in): two categories should not give slabs
 MAX_BARH_PT = 26.0  # thickest horizontal bar
 NO_DATA = "no data"
 ELLIPSIS = "…"
-PNG_COMPRESS_LEVEL = 3  # zlib: 6 (PIL's default) costs ~5 ms more a chart for ~15% smaller files
+PNG_COMPRESS_LEVEL = (
+    1  # zlib level for unfiltered rows: 6 costs ~4 ms more a chart for ~20% smaller files
+)
 MIN_SIZE_IN = 0.5  # below this nothing is legible; callers decide what "too cramped" means
 _MEASURE_DPI = 288.0  # text is measured at 4x72 dpi for sub-point precision
 _FALLBACK_FAMILY = "DejaVu Sans"
@@ -624,14 +626,31 @@ def _fit_categories(
 def _encode(canvas: FigureCanvasAgg, dpi: int) -> bytes:
     """RGB PNG (no alpha: the background is opaque anyway) with the dpi recorded.
 
+    Written directly with zlib and PNG filter type 0: charts are mostly flat colour, so
+    unfiltered rows at zlib level 1 compress as well as Pillow's adaptive filtering does
+    (slightly smaller, in fact) at a third of the time, which was a quarter of a chart's cost.
     The pHYs dpi lets PowerPoint insert the picture at its intended physical size.
     """
     width, height = canvas.get_width_height(physical=True)
-    rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    image = rgba.convert("RGB")
-    out = io.BytesIO()
-    image.save(out, "PNG", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
-    return out.getvalue()
+    rgba = np.frombuffer(canvas.buffer_rgba(), dtype=np.uint8).reshape(height, width, 4)
+    rows = np.empty((height, width * 3 + 1), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type "None" for every scanline
+    rows[:, 1:] = rgba[:, :, :3].reshape(height, width * 3)
+    ppm = round(dpi / 0.0254)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+            _png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+            _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_COMPRESS_LEVEL)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
 # --------------------------------------------------------------------------- line, bar, stacked
