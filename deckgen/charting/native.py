@@ -14,7 +14,9 @@ PowerPoint runs, and a designed template's font is what the chart should match.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -30,7 +32,10 @@ from pptx.enum.chart import (
     XL_TICK_MARK,
 )
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.opc.constants import CONTENT_TYPE as CT
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
+from pptx.parts.chart import ChartPart
 from pptx.shapes.graphfrm import GraphicFrame
 from pptx.text.text import Font
 from pptx.util import Emu, Length, Pt
@@ -178,6 +183,47 @@ def add_native_chart(
     NaN and infinite values become blanks (python-pptx's workbook writer raises `TypeError` on
     them, and a blank is honest where a 0 would not be); blanks show as gaps. The frame's alt
     text is `spec.alt_text`. Raises `RenderError` for a spec with mismatched lengths.
+
+    The chart XML is the reference path's (`_add_native_chart_reference`): the first chart of
+    each shape (see `_plan`) is made by it and kept as a template; later charts of that shape
+    are a copy of the template with their data, formats and colours filled in.
+    """
+    validate(spec)
+    plan = _plan(spec, style, int(width), int(height))
+    if plan is None:
+        return _add_native_chart_reference(slide, spec, left, top, width, height, style)
+    key, fill = plan
+    template = _TEMPLATES.get(key)
+    if template is None:
+        frame = _add_native_chart_reference(slide, spec, left, top, width, height, style)
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        template = copy.deepcopy(frame.chart_part._element)
+        external = template.find(qn("c:externalData"))
+        if external is not None:  # related per chart part, by python-pptx
+            template.remove(external)
+        _TEMPLATES[key] = template
+        return frame
+    chart_space = copy.deepcopy(template)
+    fill(chart_space)
+    frame = _new_chart_frame(slide, chart_space, _chart_data(spec), left, top, width, height)
+    set_alt_text(frame, spec.alt_text)
+    return frame
+
+
+def _add_native_chart_reference(
+    slide: Any,
+    spec: ChartSpec,
+    left: Length | int,
+    top: Length | int,
+    width: Length | int,
+    height: Length | int,
+    style: ChartStyle,
+) -> GraphicFrame:
+    """`add_native_chart` through python-pptx's chart API and styling setters (the reference).
+
+    Slow (~4 ms a chart); used for the first chart of each template key, for charts `_plan`
+    does not cover, and by the tests to check the template path against.
     """
     validate(spec)
     chart_type = CHART_TYPES[spec.kind]
@@ -343,10 +389,7 @@ def _thin_category_labels(cat_ax: Any, spec: ChartSpec, style: ChartStyle, width
     PowerPoint would otherwise rotate or wrap them; the PNG thins them the same way. The width
     is estimated (digits and lower case average ~0.55 em), since the theme font is unknown here.
     """
-    n = len(spec.categories)
-    widest = max((len(c) for c in spec.categories), default=0) * style.fonts.tick_size * 0.55
-    slot = width_pt * 0.85 / max(n, 1)
-    skip = math.ceil((widest + style.fonts.tick_size) / slot) if widest > slot * 0.92 else 1
+    skip = _label_skip(spec, style, width_pt)
     if skip <= 1:
         return
     ax = cat_ax._element
@@ -366,6 +409,14 @@ def _thin_category_labels(cat_ax: Any, spec: ChartSpec, style: ChartStyle, width
         else:
             ax.append(el)
     el.set("val", str(skip))
+
+
+def _label_skip(spec: ChartSpec, style: ChartStyle, width_pt: float) -> int:
+    """Every how many categories a label is shown (see `_thin_category_labels`)."""
+    n = len(spec.categories)
+    widest = max((len(c) for c in spec.categories), default=0) * style.fonts.tick_size * 0.55
+    slot = width_pt * 0.85 / max(n, 1)
+    return math.ceil((widest + style.fonts.tick_size) / slot) if widest > slot * 0.92 else 1
 
 
 def _set_label_format(series: Any, index: int, number_format: str) -> None:
@@ -413,6 +464,16 @@ def _value_scale(
     return ticks, maximum
 
 
+def _axis_number_format(spec: ChartSpec, ticks: list[float]) -> str:
+    """The value axis's tick label format: as many decimals as the gridlines need."""
+    if spec.value_format == "money":
+        divisor, _ = money_scale(max(abs(t) for t in ticks))
+        decimals = tick_decimals([t / divisor for t in ticks], 2)
+    else:
+        decimals = tick_decimals(ticks)
+    return excel_number_format(spec, max(abs(t) for t in ticks), decimals)
+
+
 def _axes(
     chart: Chart,
     spec: ChartSpec,
@@ -428,14 +489,7 @@ def _axes(
     val_ax.minimum_scale = ticks[0]
     val_ax.maximum_scale = maximum
     val_ax.major_unit = step
-    if spec.value_format == "money":
-        divisor, _ = money_scale(max(abs(t) for t in ticks))
-        decimals = tick_decimals([t / divisor for t in ticks], 2)
-    else:
-        decimals = tick_decimals(ticks)
-    val_ax.tick_labels.number_format = excel_number_format(
-        spec, max(abs(t) for t in ticks), decimals
-    )
+    val_ax.tick_labels.number_format = _axis_number_format(spec, ticks)
     val_ax.tick_labels.number_format_is_linked = False
     _font(val_ax.tick_labels.font, fonts.tick_size, pal.subtle_text)
     val_ax.major_tick_mark = XL_TICK_MARK.NONE
@@ -573,6 +627,190 @@ def _manual_layout(
         etree.SubElement(manual, qn("c:w")).set("val", f"{w:.4f}")
     if h is not None:
         etree.SubElement(manual, qn("c:h")).set("val", f"{h:.4f}")
+
+
+# --------------------------------------------------------------------------- templates
+
+# Chart XML (a `c:chartSpace`) made by the reference path, one per key from `_plan`: everything
+# in the XML that is not filled in by the plan's fill function is a function of the key.
+_TEMPLATES: dict[tuple[Any, ...], Any] = {}
+_MAX_TEMPLATES = 512
+
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_SER_NAME = f"{_C}tx/{_C}strRef/{_C}strCache/{_C}pt/{_C}v"
+_SER_CATS = f"{_C}cat/{_C}strRef/{_C}strCache"
+_SER_VALS = f"{_C}val/{_C}numRef/{_C}numCache"
+
+Fill = Callable[[Any], None]
+
+
+def _plan(spec: ChartSpec, style: ChartStyle, width: int, height: int) -> tuple[Any, Fill] | None:
+    """The template key of `spec`'s chart and the function filling a copy of the template.
+
+    None for a chart the templates do not cover (it is made by the reference path): a title
+    python-pptx would split into paragraphs or escape (line breaks, control characters).
+    """
+    if spec.kind == "gauge":
+        return _gauge_plan(spec, style, width, height)
+    return _category_plan(spec, style, width / _EMU_PER_PT, height / _EMU_PER_PT)
+
+
+def _plain(text: str) -> bool:
+    """True if python-pptx's text setters store `text` as one run, unchanged."""
+    return all(ch >= " " or ch == "\t" for ch in text)
+
+
+def _category_plan(
+    spec: ChartSpec, style: ChartStyle, width_pt: float, height_pt: float
+) -> tuple[Any, Fill] | None:
+    horizontal = spec.kind == "barh"
+    cat_title = spec.y_label if horizontal else spec.x_label
+    val_title = spec.x_label if horizontal else spec.y_label
+    titles = [_xml_safe(t) if t else "" for t in (cat_title, val_title)]
+    if not all(_plain(t) for t in titles):
+        return None
+    values = [clean_values(s.values) for s in spec.series]
+    colours = style.series_colours(spec.series)
+    ticks, maximum = _value_scale(spec, values)
+    label_fmt = excel_number_format(spec, _max_abs(values))
+    points: dict[int, str] = {}  # per-point fills of the primary series (bar kinds)
+    hidden: tuple[tuple[int, ...], ...] = ()
+    last: tuple[int | None, ...] = ()
+    skip = 1
+    if spec.kind in ("bar", "barh", "stacked_bar"):
+        primary = next((i for i, s in enumerate(spec.series) if s.style == "primary"), 0)
+        if spec.point_status:
+            for j, status in enumerate(spec.point_status):
+                if status is not None and values[primary][j] is not None:
+                    points[j] = str(_rgb(style.status_colour(status)))
+        if spec.kind == "stacked_bar":
+            fonts = style.fonts
+            span = maximum - ticks[0]
+            min_value = span * fonts.tick_size * 1.4 / max(height_pt * 0.7, 1.0)
+            hidden = tuple(
+                tuple(j for j, v in enumerate(vals) if v is not None and abs(v) < min_value)
+                for vals in values
+            )
+    else:
+        last = tuple(
+            max((j for j, v in enumerate(vals) if v is not None), default=None)
+            if s.style == "primary"
+            else None
+            for vals, s in zip(values, spec.series, strict=True)
+        )
+        skip = _label_skip(spec, style, width_pt)
+    key = (
+        spec.kind,
+        len(spec.categories),
+        tuple(s.style for s in spec.series),
+        tuple(colours),
+        spec.value_format,
+        tuple(points),
+        hidden,
+        last,
+        skip,
+        bool(titles[0]),
+        bool(titles[1]),
+        style,
+    )
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    axis_fmt = _axis_number_format(spec, ticks)
+    names = [_xml_safe(s.name) for s in spec.series]
+    categories = [_xml_safe(c) for c in spec.categories]
+
+    def fill(chart_space: Any) -> None:
+        for ser, name, vals in zip(chart_space.iter(f"{_C}ser"), names, values, strict=True):
+            _fill_series(ser, name, categories, vals, label_fmt)
+            for num_fmt in ser.iter(f"{_C}numFmt"):  # data labels
+                num_fmt.set("formatCode", label_fmt)
+            for d_pt in ser.iterfind(f"{_C}dPt"):
+                colour = points[int(d_pt.find(f"{_C}idx").get("val"))]
+                d_pt.find(f"{_C}spPr/{_A}solidFill/{_A}srgbClr").set("val", colour)
+        plot_area = chart_space.find(f"{_C}chart/{_C}plotArea")
+        cat_ax = plot_area.find(f"{_C}catAx")
+        val_ax = plot_area.find(f"{_C}valAx")
+        scaling = val_ax.find(f"{_C}scaling")
+        scaling.find(f"{_C}max").val = maximum
+        scaling.find(f"{_C}min").val = ticks[0]
+        val_ax.find(f"{_C}majorUnit").val = step
+        val_ax.find(f"{_C}numFmt").set("formatCode", axis_fmt)
+        for axis, title in ((cat_ax, titles[0]), (val_ax, titles[1])):
+            if title:
+                axis.find(f"{_C}title/{_C}tx/{_C}rich/{_A}p/{_A}r/{_A}t").text = title
+
+    return key, fill
+
+
+def _gauge_plan(
+    spec: ChartSpec, style: ChartStyle, width: int, height: int
+) -> tuple[Any, Fill] | None:
+    value = gauge_value(spec)
+    number = format_label(value, spec) if value is not None else "no data"
+    if not number or not _plain(number):
+        return None
+    status = spec.point_status[0] if spec.point_status else None
+    colour = style.status_colour(status) if status else style.palette.primary
+    key = ("gauge", colour, width, height, len(number), value is None, style)
+    vmax = gauge_max(spec)
+    shown = min(max(value, 0.0), vmax) if value is not None else 0.0
+    name = _xml_safe(spec.series[0].name)
+    categories = [_xml_safe(spec.categories[0]) if spec.categories else name, "Remaining", ""]
+    values = (shown, vmax - shown, vmax)
+    fmt = excel_number_format(spec, vmax)
+
+    def fill(chart_space: Any) -> None:
+        _fill_series(chart_space.find(f".//{_C}ser"), name, categories, values, fmt)
+        title = chart_space.find(f"{_C}chart/{_C}title")
+        title.find(f"{_C}tx/{_C}rich/{_A}p/{_A}r/{_A}t").text = number
+
+    return key, fill
+
+
+def _fill_series(
+    ser: Any,
+    name: str,
+    categories: list[str],
+    values: tuple[float | None, ...],
+    number_format: str,
+) -> None:
+    """A series' name, category labels and values, as python-pptx's chart XML writer has them."""
+    ser.find(_SER_NAME).text = name
+    for v, label in zip(ser.find(_SER_CATS).iterfind(f"{_C}pt/{_C}v"), categories, strict=True):
+        v.text = label
+    cache = ser.find(_SER_VALS)
+    cache.find(f"{_C}formatCode").text = number_format
+    for pt in cache.findall(f"{_C}pt"):
+        cache.remove(pt)
+    for j, value in enumerate(values):
+        if value is not None:
+            pt = etree.SubElement(cache, f"{_C}pt", idx=str(j))
+            etree.SubElement(pt, f"{_C}v").text = f"{value}"  # as python-pptx formats it
+
+
+def _new_chart_frame(
+    slide: Any,
+    chart_space: Any,
+    data: CategoryChartData,
+    left: Length | int,
+    top: Length | int,
+    width: Length | int,
+    height: Length | int,
+) -> GraphicFrame:
+    """What `slide.shapes.add_chart` does, with `chart_space` as the chart part's XML."""
+    package = slide.part.package
+    part = ChartPart(
+        package.next_partname(ChartPart.partname_template), CT.DML_CHART, package, chart_space
+    )
+    part.chart_workbook.update_from_xlsx_blob(data.xlsx_blob)
+    r_id = slide.part.relate_to(part, RT.CHART)
+    shapes = slide.shapes
+    graphic_frame = shapes._add_chart_graphicFrame(
+        r_id, Emu(int(left)), Emu(int(top)), Emu(int(width)), Emu(int(height))
+    )
+    shapes._recalculate_extents()
+    frame: GraphicFrame = shapes._shape_factory(graphic_frame)
+    return frame
 
 
 # --------------------------------------------------------------------------- helpers

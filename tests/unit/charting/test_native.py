@@ -5,14 +5,19 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import zipfile
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn
 from pptx.util import Inches
 
+from deckgen.charting import native
 from deckgen.charting.mpl import render_png
 from deckgen.charting.native import add_native_chart, set_alt_text
 from deckgen.charting.style import ChartStyle
@@ -20,6 +25,8 @@ from deckgen.errors import RenderError
 from deckgen.model.deck import ChartSpec, Series
 
 from .conftest import grouped_spec, make_specs
+
+SAMPLE_BOOK = Path(__file__).resolve().parents[3] / "samples" / "book"
 
 EXPECTED_TYPE = {
     "line": XL_CHART_TYPE.LINE_MARKERS,
@@ -214,3 +221,159 @@ def test_embedded_workbook_parts_are_cached_without_changing_bytes(style: ChartS
     assert rows[0] == (None, "A & <B>", " x ")
     assert rows[1] == ("<b>&amp;</b>", 1.5, None)
     assert rows[3] == ("Ünïcødé 中文", -2.0, 4)
+
+
+# --------------------------------------------------------------------------- chart templates
+
+HOSTILE = "<&\"'>{{x}}"
+
+
+def _variant(spec: ChartSpec, case: str, k: int) -> ChartSpec:
+    """`spec` with `k` series (gauges keep one) and the feature `case` exercised."""
+    n = len(spec.categories)
+    series = list(spec.series)
+    styles = ("primary", "reference", "secondary")
+    while len(series) < k:
+        i = len(series)
+        base = series[0].values
+        vals = tuple(None if v is None else v * (0.6 + 0.2 * i) for v in base)
+        series.append(Series(f"Series {i}", vals, styles[i]))
+    series = series[:k] if spec.kind != "gauge" else series[:1]
+    changes: dict[str, Any] = {"series": tuple(series)}
+    if case == "none":
+        changes["series"] = tuple(
+            dataclasses.replace(
+                s, values=tuple(None if j == 1 else v for j, v in enumerate(s.values))
+            )
+            for s in series
+        )
+    elif case == "negative":
+        changes["series"] = tuple(
+            dataclasses.replace(
+                s,
+                values=tuple(
+                    None if v is None else (-v if j % 2 else v) for j, v in enumerate(s.values)
+                ),
+            )
+            for s in series
+        )
+    elif case == "hostile":
+        changes["series"] = tuple(dataclasses.replace(s, name=HOSTILE + s.name) for s in series)
+        changes["categories"] = tuple(HOSTILE + c for c in spec.categories)
+        changes["x_label"] = HOSTILE
+        changes["y_label"] = HOSTILE
+    elif case == "status":
+        cycle = ("green", "yellow", "red", None)
+        changes["point_status"] = tuple(cycle[j % 4] for j in range(n))
+    elif case in ("pct", "money", "int"):
+        changes["value_format"] = case
+    return dataclasses.replace(spec, **changes)
+
+
+def _other_data(spec: ChartSpec, factor: float) -> ChartSpec:
+    """`spec` with other numbers (times `factor`) and labels, usually of the same shape."""
+    series = tuple(
+        dataclasses.replace(
+            s,
+            name=s.name[::-1] + "!",
+            values=tuple(None if v is None else v * factor for v in s.values),
+        )
+        for s in spec.series
+    )
+    cats = tuple(c[::-1] for c in spec.categories)
+    return dataclasses.replace(
+        spec,
+        series=series,
+        categories=cats,
+        x_label=spec.x_label[::-1] if spec.x_label else spec.x_label,
+        y_label=spec.y_label.upper() if spec.y_label else spec.y_label,
+        alt_text="other " + spec.alt_text,
+    )
+
+
+def _chart_parts(frame: Any) -> tuple[bytes, bytes]:
+    part = frame.chart_part
+    xml = etree.tostring(etree.fromstring(part.blob), method="c14n")
+    return xml, part.chart_workbook.xlsx_part.blob
+
+
+TEMPLATE_CASES = [
+    (kind, k, case)
+    for kind in ("line", "bar", "barh", "stacked_bar", "gauge")
+    for k in ((1,) if kind == "gauge" else (1, 2, 3))
+    for case in ("plain", "none", "negative", "hostile", "status", "pct", "money", "int")
+]
+
+
+@pytest.mark.parametrize(("kind", "k", "case"), TEMPLATE_CASES)
+def test_template_path_equals_reference(
+    style: ChartStyle, monkeypatch: pytest.MonkeyPatch, kind: str, k: int, case: str
+) -> None:
+    monkeypatch.setattr(native, "_TEMPLATES", {})
+    first = _variant(make_specs()[kind], case, k)
+    box = (Inches(0.5), Inches(0.5), Inches(6.4), Inches(3.6))
+
+    def key(spec: ChartSpec) -> Any:
+        plan = native._plan(spec, style, int(box[2]), int(box[3]))
+        assert plan is not None
+        return plan[0]
+
+    # Other data of the same shape, so that the second chart is filled into the first's template.
+    second = next(
+        other
+        for other in (_other_data(first, f) for f in (10, 1.25, 2, 0.5, 1))
+        if key(other) == key(first)
+    )
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    for spec in (first, second, first):
+        fast = add_native_chart(slide, spec, *box, style)
+        ref = native._add_native_chart_reference(slide, spec, *box, style)
+        assert _chart_parts(fast) == _chart_parts(ref)
+        assert descr(fast) == descr(ref)
+    assert len(native._TEMPLATES) == 1
+
+
+def test_titles_with_line_breaks_use_the_reference_path(style: ChartStyle) -> None:
+    spec = dataclasses.replace(make_specs()["bar"], x_label="two\nlines")
+    assert native._plan(spec, style, 6_000_000, 3_000_000) is None
+    frame = round_trip(spec, style)
+    assert frame.chart.category_axis.axis_title.text_frame.text == "two\nlines"
+
+
+def _deck_charts(path: Any) -> dict[str, bytes]:
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("ppt/charts/chart"):
+                out[name] = etree.tostring(etree.fromstring(z.read(name)), method="c14n")
+            elif name.startswith("ppt/embeddings/"):
+                out[name] = z.read(name)
+    return out
+
+
+def test_sample_decks_charts_equal_reference(
+    style: ChartStyle, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every chart of the enterprise and executive native decks of 15 sample accounts."""
+    from deckgen.model.build import build_deck, charts_for
+    from deckgen.pipeline import prepare
+    from deckgen.render.pptx import render_pptx
+
+    monkeypatch.setattr(native, "_TEMPLATES", {})
+    prepared = prepare(SAMPLE_BOOK, as_of=date(2026, 11, 28))
+    compared = 0
+    for m in prepared.metrics[:15]:
+        for kind in ("enterprise", "executive"):
+            deck = build_deck(m, prepared.config, kind, charts=charts_for(m, prepared.config))
+            render_pptx(deck, tmp_path / "fast.pptx", charts="native", style=style)
+            with monkeypatch.context() as mp:
+                mp.setattr(native, "add_native_chart", native._add_native_chart_reference)
+                render_pptx(deck, tmp_path / "ref.pptx", charts="native", style=style)
+            fast, ref = _deck_charts(tmp_path / "fast.pptx"), _deck_charts(tmp_path / "ref.pptx")
+            assert fast.keys() == ref.keys()
+            for name in ref:
+                assert fast[name] == ref[name], (m.account_id, kind, name)
+            compared += len(ref)
+    assert compared > 100
+    assert 0 < len(native._TEMPLATES) < compared // 2  # templates were reused
