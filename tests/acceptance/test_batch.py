@@ -15,10 +15,9 @@ from tests.acceptance.conftest import AS_OF, SAMPLE, invoke
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def week_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
-    out = tmp_path_factory.mktemp("week")
-    result = invoke(
+def week(out: Path, *extra: str) -> Any:
+    """`deckgen batch` over QBR week 2026-W50 of the sample book, decks only."""
+    return invoke(
         "batch",
         SAMPLE,
         "--week",
@@ -29,9 +28,14 @@ def week_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
         out,
         "--format",
         "pptx",
-        "--jobs",
-        "2",
+        *extra,
     )
+
+
+@pytest.fixture(scope="module")
+def week_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    out = tmp_path_factory.mktemp("week")
+    result = week(out, "--jobs", "2")
     return out, result
 
 
@@ -96,40 +100,16 @@ def test_summary_page_lists_red_first_and_links_files(week_run: tuple[Path, Any]
 def test_rerun_skips_up_to_date_and_force_rerenders(week_run: tuple[Path, Any]) -> None:
     out, _ = week_run
     before = {p: p.read_bytes() for p in out.rglob("*.pptx")}
-    again = invoke(
-        "batch",
-        SAMPLE,
-        "--week",
-        "2026-W50",
-        "--as-of",
-        AS_OF,
-        "--out",
-        out,
-        "--format",
-        "pptx",
-        "--jobs",
-        "1",
-    )
+    again = week(out, "--jobs", "1")
     assert again.exit_code == 0 and "20 up to date" in again.stdout
     assert {p: p.read_bytes() for p in out.rglob("*.pptx")} == before
     target = out / "a-0001_northwind-logistics_executive_2026Q3.pptx"
     target.write_bytes(b"tampered")
-    fixed = invoke(
-        "batch",
-        SAMPLE,
-        "--week",
-        "2026-W50",
-        "--as-of",
-        AS_OF,
-        "--out",
-        out,
-        "--format",
-        "pptx",
-        "--jobs",
-        "1",
-    )
+    fixed = week(out, "--jobs", "1")
     assert fixed.exit_code == 0 and "19 up to date" in fixed.stdout
     assert target.read_bytes().startswith(b"PK")
+    forced = week(out, "--jobs", "2", "--force")
+    assert forced.exit_code == 0 and "(0 up to date" in forced.stdout
 
 
 def test_csv_cells_are_protected_against_formula_injection(tmp_path: Path) -> None:
