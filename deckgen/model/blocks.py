@@ -616,12 +616,11 @@ def goals_table(ctx: DeckContext) -> list[Block]:
         return [missing_block("success-plan goals (goals table)")]
     rows = []
     for g in ctx.m.goals:
-        unit = f" {g.unit}" if g.unit and g.unit != "%" else (g.unit or "")
         rows.append(
             (
                 Cell(g.goal),
-                Cell(f"{f.smart(g.target)}{unit}" if g.target is not None else "–", align="right"),
-                Cell(f"{f.smart(g.actual)}{unit}" if g.actual is not None else "–", align="right"),
+                Cell(_with_unit(f, g.target, g.unit), align="right"),
+                Cell(_with_unit(f, g.actual, g.unit), align="right"),
                 status_cell(g.status),
             )
         )
@@ -762,6 +761,15 @@ def next_qbr(ctx: DeckContext) -> list[Block]:
 # ------------------------------------------------------------------ executive deck
 
 
+def _with_unit(f: Formatter, value: float | None, unit: str | None) -> str:
+    """"92%", "4 departments", "–": a goal's number as people say it."""
+    if value is None:
+        return "–"
+    if not unit:
+        return f.smart(value)
+    return f"{f.smart(value)}{unit}" if unit == "%" else f"{f.smart(value)} {unit}"
+
+
 @block("alignment_table")
 def alignment_table(ctx: DeckContext) -> list[Block]:
     f = ctx.f
@@ -771,8 +779,8 @@ def alignment_table(ctx: DeckContext) -> list[Block]:
         g = goals[i] if i < len(goals) else None
         outcome = (
             Cell(
-                f"{g.goal}: {f.smart(g.actual)} against a target of {f.smart(g.target)}"
-                f"{(' ' + g.unit) if g.unit and g.unit != '%' else (g.unit or '')}"
+                f"{g.goal}: {_with_unit(f, g.actual, g.unit)} against a target of "
+                f"{_with_unit(f, g.target, g.unit)}"
             )
             if g and g.target is not None
             else Cell(g.goal)
