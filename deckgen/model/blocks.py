@@ -762,7 +762,7 @@ def next_qbr(ctx: DeckContext) -> list[Block]:
 
 
 def _with_unit(f: Formatter, value: float | None, unit: str | None) -> str:
-    """"92%", "4 departments", "–": a goal's number as people say it."""
+    """ "92%", "4 departments", "–": a goal's number as people say it."""
     if value is None:
         return "–"
     if not unit:
