@@ -3,7 +3,7 @@
 Three kinds of outcome (see docs/validation.md):
 - the book is unusable -> `DataError` from the loader (never reaches here);
 - an account is broken -> a `block` finding naming it; that account renders nothing;
-- cross-table and distribution gates (domain rules §6) -> findings, and per-account gates.
+- cross-table and distribution gates (docs/domain.md §6) -> findings, and per-account gates.
 Red health (manager review) is decided later, once metrics exist.
 """
 

@@ -1,4 +1,4 @@
-"""Peer benchmarks (domain rules §5): the customer vs the peer median vs the top quartile.
+"""Peer benchmarks (docs/domain.md §5): the customer vs the peer median vs the top quartile.
 
 Metrics (config `benchmarks.metrics`, in that order):
 - user_adoption_pct: seat utilisation, active users / licensed seats (%); higher is better.

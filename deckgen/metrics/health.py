@@ -1,4 +1,4 @@
-"""The health score (domain rules §2): five dimensions, each 0-100, weighted into 0-100.
+"""The health score (docs/domain.md §2): five dimensions, each 0-100, weighted into 0-100.
 
     health = usage*0.35 + engagement*0.25 + outcomes*0.20 + support*0.10 + relationship*0.10
     (weights: config `health.weights`), rounded half up to a whole number.

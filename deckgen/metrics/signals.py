@@ -1,4 +1,4 @@
-"""Churn and expansion signals (domain rules §3): a few, ranked, each backed by data.
+"""Churn and expansion signals (docs/domain.md §3): a few, ranked, each backed by data.
 
 Product-type churn signals (thresholds: config `signals.product.<type>`); each is shown red below
 its threshold, yellow within `signals.yellow_margin_pct` (25%) of it, green otherwise:

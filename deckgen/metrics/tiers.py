@@ -1,4 +1,4 @@
-"""Tier routing, review cadence and EBR selection (domain rules §1).
+"""Tier routing, review cadence and EBR selection (docs/domain.md §1).
 
 - tier: the account's explicit `tier` when it is a configured tier, else the highest tier whose ARR
   lower bound (config `tiers`, account currency) is <= ARR. With the defaults: strategic >= 500K,

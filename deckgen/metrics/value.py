@@ -1,4 +1,4 @@
-"""Value delivered and ROI (domain rules §4). Money is in the account's currency.
+"""Value delivered and ROI (docs/domain.md §4). Money is in the account's currency.
 
 Per `value` row (one measured improvement in one quarter), the money value is:
 - the `value` column, when the customer supplied it (any category);

@@ -1,9 +1,9 @@
 """The rest of the QBR package: executive briefing, customer pre-read, post-QBR follow-up.
 
-Why this shape: a QBR is more than a deck (domain.md §9). Before the call the CSM needs an internal
-briefing and the customer a one-page pre-read; within a day after it, a follow-up email with
-commitments and owners, plus an action plan to track them. They must show the *same* numbers as the
-deck, so:
+Why this shape: a QBR is more than a deck (docs/domain.md §9). Before the call the CSM needs an
+internal briefing and the customer a one-page pre-read; within a day after it, a follow-up email
+with commitments and owners, plus an action plan to track them. They must show the *same* numbers
+as the deck, so:
 
 - every number comes from `AccountMetrics` and is formatted by the deck's `Formatter`
   (`formatter_for`): nothing is computed here, documents equal `deckgen metrics --json`;
@@ -166,7 +166,7 @@ TRACKER_COLUMNS = (
     "Success criterion",
     "Progress / notes",
 )
-# Success-plan goal statuses in the action-plan vocabulary (domain.md §9).
+# Success-plan goal statuses in the action-plan vocabulary (docs/domain.md §9).
 GOAL_TO_ACTION_STATUS = {
     "on_track": "in progress",
     "at_risk": "at risk",
@@ -264,7 +264,7 @@ def _score_status(score: float | None, config: Config) -> Status:
 
 
 def _audience_for(title: str | None, default: str) -> str:
-    """Who a stakeholder is, for tuning talking points (domain.md §7): C-suite hears outcomes
+    """Who a stakeholder is, for tuning talking points (docs/domain.md §7): C-suite hears outcomes
     and ROI, a VP department KPIs, a director or manager adoption and team metrics."""
     t = f" {(title or '').lower()} "
     if not t.strip():
@@ -457,7 +457,7 @@ def _actions_table(c: _Ctx, actions: Sequence[ActionRow], *, side: bool) -> Tabl
 
 
 def build_briefing(m: AccountMetrics, config: Config, *, content_dir: Path | None = None) -> Doc:
-    """Internal prep for the CSM (domain.md §9): overview, attendees, health, value, risks and
+    """Internal prep for the CSM (docs/domain.md §9): overview, attendees, health, value, risks and
     opportunities with their signals, objectives, anticipated questions, talking points."""
     c = _Ctx(m, formatter_for(m, config), config, content_dir)
     f, a, h = c.f, m.facts, m.health
@@ -862,7 +862,7 @@ def next_review_date(m: AccountMetrics, config: Config) -> date | None:
 
 
 def build_followup(m: AccountMetrics, config: Config, *, content_dir: Path | None = None) -> Doc:
-    """The post-QBR email draft (domain.md §9): takeaways (placeholders), value delivered,
+    """The post-QBR email draft (docs/domain.md §9): takeaways (placeholders), value delivered,
     commitments on both sides with owner and due date, next-quarter goals with success
     criteria, and the next review date."""
     c = _Ctx(m, formatter_for(m, config), config, content_dir)
@@ -1266,8 +1266,8 @@ def write_tracker_xlsx(
     """The action plan as a spreadsheet the CSM keeps updating after the call.
 
     Styled header, frozen header row, filters, a drop-down on Status limited to the follow-up
-    vocabulary (domain.md §9) and status colours. Text cells pass `csv_safe`: openpyxl stores any
-    string starting with "=" as a formula. Due dates stay real dates so the sheet sorts by them.
+    vocabulary (docs/domain.md §9) and status colours. Text cells pass `csv_safe`: openpyxl stores
+    any string starting with "=" as a formula. Due dates stay real dates so the sheet sorts by them.
     """
     from openpyxl import Workbook
     from openpyxl.formatting.rule import FormulaRule

@@ -79,7 +79,7 @@ _DASHES = {"–", "—", "-", ""}
 
 @functools.lru_cache(maxsize=16384)
 def clean(text: str) -> str:
-    """Make any string safe for the pptx writer (see /work/shared/pitfalls.md).
+    """Make any string safe for the pptx writer.
 
     The deck builder already cleans at the boundary; this is the renderer's own guard so a
     stray control character shows as nothing instead of `_x001B_`, and U+FFFE or a lone

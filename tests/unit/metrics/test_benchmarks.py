@@ -1,4 +1,4 @@
-"""Peer benchmarks (domain rules §5): cohorts, suppression, median and top quartile."""
+"""Peer benchmarks (docs/domain.md §5): cohorts, suppression, median and top quartile."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The health score (domain rules §2) pinned to hand-computed values."""
+"""The health score (docs/domain.md §2) pinned to hand-computed values."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Churn and expansion signals (domain rules §3): only with data behind them, ranked."""
+"""Churn and expansion signals (docs/domain.md §3): only with data behind them, ranked."""
 
 from __future__ import annotations
 

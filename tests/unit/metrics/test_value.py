@@ -1,4 +1,4 @@
-"""Value and ROI (domain rules §4): conservative, never extrapolated."""
+"""Value and ROI (docs/domain.md §4): conservative, never extrapolated."""
 
 from __future__ import annotations
 
