@@ -46,11 +46,11 @@ import json
 import math
 import re
 import textwrap
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from deckgen.book.text import clean_text
 from deckgen.charting.style import ChartStyle
 from deckgen.errors import ConfigError, PublishError
 from deckgen.model.deck import (
@@ -924,19 +924,10 @@ def fake_results(plan: Plan, *, template_slides: int = 2) -> dict[str, Any]:
 # --------------------------------------------------------------------------- text helpers
 
 
-_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff\ue000-\uf8ff]")
-
-
 def _clean(text: str) -> str:
-    """NFC; no C0/C1 controls except tab/newline, non-characters, surrogates or private use.
-
-    The deck builder cleans at the boundary already; this guard keeps pptx and Slides output
-    identical for decks built elsewhere (tests, previews).
-    """
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return _BAD.sub("", text)
+    """The loader's cleaner, again: keeps pptx and Slides output identical for decks built
+    elsewhere (tests, previews)."""
+    return clean_text(text) if text else ""
 
 
 def _one_line(text: str) -> str:

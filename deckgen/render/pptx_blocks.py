@@ -25,6 +25,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.shapes.autoshape import Shape
 from pptx.util import Emu, Pt
 
+from deckgen.book.text import clean_text
 from deckgen.charting import mpl, native
 from deckgen.charting.style import ChartStyle
 from deckgen.model.deck import (
@@ -86,18 +87,7 @@ def clean(text: str) -> str:
     surrogate cannot crash a batch. Cached: the renderer cleans the same labels many times a
     deck (measure, then draw) and the same headings in every deck.
     """
-    text = unicodedata.normalize("NFC", text)
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if ch in "\t\n":
-            out.append(ch)
-        elif o < 32 or 0x7F <= o < 0xA0 or o in (0xFFFE, 0xFFFF) or 0xD800 <= o <= 0xF8FF:
-            # C0/C1 controls, non-characters, surrogates (D800-DFFF) and private use (E000-F8FF)
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+    return clean_text(text)
 
 
 def rgb(hex_colour: str) -> RGBColor:
