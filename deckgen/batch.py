@@ -24,7 +24,7 @@ from typing import Any
 from deckgen import __version__
 from deckgen.errors import DeckgenError
 from deckgen.metrics.results import AccountMetrics
-from deckgen.pipeline import Prepared
+from deckgen.pipeline import Prepared, account_folder
 from deckgen.selection import Selection
 
 JOURNAL = ".deckgen/journal.jsonl"
@@ -74,7 +74,7 @@ def routed_formats(
     list email; the briefing, pre-read and follow-up accompany a QBR call, so they go to tiers
     with a deck, or to any tier whose outputs name them.
     """
-    from deckgen.model.build import deck_kinds_for
+    from deckgen.model.build import deck_kinds_for, gets_email
 
     tier_outputs = set(prepared.config.get(f"outputs.{m.tier}", []) or [])
     kinds = deck_kinds_for(m, prepared.config)
@@ -83,7 +83,7 @@ def routed_formats(
         if fmt in ("pptx", "gslides"):
             ok = bool(kinds)
         elif fmt == "email":
-            ok = "email" in tier_outputs and not m.facts.onboarding
+            ok = gets_email(m, prepared.config)
         else:
             ok = fmt in tier_outputs or bool(kinds)
         if ok:
@@ -114,7 +114,7 @@ def _render_one(
     if m.status in ("held", "blocked"):
         record["status"] = m.status
         return record
-    folder = options.out_dir / "review" if m.status == "review" else options.out_dir
+    folder = account_folder(options.out_dir, m)
     try:
         chosen, kinds = routed_formats(m, prepared, options.formats)
         files = render_formats(

@@ -543,8 +543,9 @@ def email(
     Send them afterwards with `deckgen send OUTDIR`. Red accounts go to OUT/review/.
     """
     from deckgen.errors import ConfigError
-    from deckgen.pipeline import prepare
-    from deckgen.render.email import gets_email, render_email_files
+    from deckgen.model.build import gets_email
+    from deckgen.pipeline import account_folder, prepare
+    from deckgen.render.email import render_email_files
     from deckgen.selection import build_selection, select
 
     as_of_date = as_of or date.today()
@@ -579,7 +580,7 @@ def email(
         ]
     failed = 0
     for m in chosen:
-        folder = out_dir / "review" if m.status == "review" else out_dir
+        folder = account_folder(out_dir, m)
         try:
             files = render_email_files(prepared, m, folder, templates=templates)
         except DeckgenError as exc:

@@ -109,6 +109,11 @@ class OutputFile:
     url: str | None = None  # a published copy (Google Slides), when there is one
 
 
+def account_folder(out_dir: Path, m: AccountMetrics) -> Path:
+    """Where an account's files go: Red accounts into `review/`, for the manager first."""
+    return out_dir / "review" if m.status == "review" else out_dir
+
+
 def deck_file_name(m: AccountMetrics, kind: str, ext: str = "pptx") -> str:
     from deckgen.output.paths import account_stem
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -589,18 +588,6 @@ def _read_duckdb(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], s
         return raw, sources, events
     finally:
         con.close()
-
-
-def iter_accounts(book: Book) -> Iterable[str]:
-    return [str(a) for a in book.tables["accounts"]["account_id"].tolist()]
-
-
-def table_or_empty(book: Book, name: str) -> pd.DataFrame:
-    df = book.tables.get(name)
-    if df is None:
-        cols = [c.name for c in TABLES[name].columns] + [ROW]
-        return pd.DataFrame(columns=cols)
-    return df
 
 
 def _at(df: pd.DataFrame, idx: Any, col: str) -> Any:

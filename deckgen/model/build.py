@@ -49,6 +49,13 @@ def deck_kinds_for(m: AccountMetrics, config: Config) -> list[str]:
     return [o for o in outputs if o in ("executive", "enterprise")]
 
 
+def gets_email(m: AccountMetrics, config: Config) -> bool:
+    """Whether the account gets the digital QBR email: its tier's outputs list "email", and it
+    is not held, blocked or onboarding. The one rule `deckgen email` and `deckgen batch` apply."""
+    routed = "email" in (config.get(f"outputs.{m.tier}", []) or [])
+    return routed and m.status not in ("held", "blocked", "onboarding") and not m.facts.onboarding
+
+
 def _placeholders(blocks: tuple[Block, ...]) -> tuple[Placeholder, ...]:
     found: list[Placeholder] = []
     for b in blocks:

@@ -11,7 +11,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -39,15 +38,6 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
-
-
-@contextlib.contextmanager
-def atomic_open(target: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    with atomic_path(target) as tmp:
-        enc = None if "b" in mode else encoding
-        newline = None if "b" in mode else ""
-        with open(tmp, mode, encoding=enc, newline=newline) as fh:
-            yield fh
 
 
 def clean_stale_temps(folder: Path) -> int:

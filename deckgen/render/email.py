@@ -28,6 +28,7 @@ import jinja2
 from deckgen.config import Config
 from deckgen.errors import ConfigError, RenderError
 from deckgen.metrics.results import AccountMetrics
+from deckgen.model.build import gets_email
 from deckgen.model.deck import ChartSpec
 from deckgen.narrative.env import html_env, render_text, text_env
 from deckgen.narrative.formats import Formatter
@@ -152,13 +153,6 @@ def build_email(
     return RenderedEmail(
         m.account_id, m.period.quarter, subject, preheader, html, text + "\n", images
     )
-
-
-def gets_email(m: AccountMetrics, config: Config) -> bool:
-    """Whether the account's tier is routed to the QBR email (`outputs.<tier>` holds "email")
-    and the account may get one: the rule `deckgen batch` applies, for `deckgen email`."""
-    routed = "email" in (config.get(f"outputs.{m.tier}", []) or [])
-    return routed and m.status not in ("held", "blocked", "onboarding") and not m.facts.onboarding
 
 
 def recipient(m: AccountMetrics) -> tuple[Address | None, str | None]:
