@@ -157,8 +157,7 @@ def _render(
         keywords=[bk.clean(k) for k in deck.keywords],
         when=created,
     )
-    tpl.set_app_properties(prs)
-    tpl.save(prs, out_path_or_stream)
+    tpl.save(prs, out_path_or_stream, prepared)
     report.slides = len(prs.slides)
     report.charts_drawn = renderer.ctx.charts_drawn
     report.charts_reused = renderer.ctx.charts_reused

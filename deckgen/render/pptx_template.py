@@ -35,6 +35,7 @@ from pptx.shapes.shapetree import SlideShapeFactory
 from pptx.text.text import TextFrame
 
 from deckgen.errors import ConfigError
+from deckgen.render.pptx_package import SharedTemplate, write_package
 from deckgen.resources import data_path
 
 NS = {
@@ -592,6 +593,16 @@ class PreparedTemplate:
     matches: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str], dict[str, str]]] = field(
         default_factory=dict
     )
+    _shared: SharedTemplate | None = field(default=None, repr=False)
+
+    @property
+    def shared(self) -> SharedTemplate:
+        """The emptied template loaded once; decks share its master, layouts and themes."""
+        if self._shared is None:
+            with _LOCK:
+                if self._shared is None:
+                    self._shared = SharedTemplate(self.blob)
+        return self._shared
 
     def open(
         self,
@@ -601,7 +612,7 @@ class PreparedTemplate:
         template_label: str,
     ) -> tuple[Any, LayoutMatch]:
         """A fresh Presentation of the emptied template and its layouts for `roles`."""
-        prs = Presentation(io.BytesIO(self.blob))
+        prs = self.shared.new_presentation()
         install_partname_counter(prs)
         wanted = tuple(sorted(set(roles)))
         key = (wanted, tuple(sorted((names or {}).items())))
@@ -644,6 +655,8 @@ def prepared_template(path: Path | str | None = None) -> PreparedTemplate:
     removed = remove_all_slides(prs)
     theme = read_theme(prs)
     prs.part.notes_master_part  # noqa: B018 - created now (every deck has notes), not per deck
+    prs.core_properties  # noqa: B018 - likewise: each deck fills in a copy
+    set_app_properties(prs)  # the same for every deck: done once, in the shared part
     out = io.BytesIO()
     prs.save(out)
     prepared = PreparedTemplate(blob=out.getvalue(), removed=removed, theme=theme)
@@ -1288,37 +1301,9 @@ def set_shape_name(shape: Any, name: str) -> None:
     shape._element.find(".//" + qn("p:cNvPr")).set("name", name[:250])
 
 
-ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
-"""Every zip member gets this date: the same deck content always gives the same bytes, which is
-how a batch re-run proves an output is unchanged (the sha256 in the manifest)."""
+def save(prs: Any, out: Path | str | IO[bytes], prepared: PreparedTemplate | None = None) -> None:
+    """Save a deck reproducibly (fixed zip dates; see `pptx_package.write_package`).
 
-
-ZIP_LEVEL = 3
-"""zlib level for XML parts: as small as level 6 within ~1.5%, about a third faster."""
-_COMPRESSED_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".xlsx")
-"""Members compressed already (pictures, embedded workbooks) are deflated at level 1: the PNGs
-still shrink by ~20% (matplotlib's are written at zlib level 3), level 6 only costs more time."""
-
-
-def save(prs: Any, out: Path | str | IO[bytes]) -> None:
-    """Save with fixed zip member timestamps (python-pptx stamps each member with the clock),
-    XML deflated at `ZIP_LEVEL`, already-compressed media at level 1."""
-    import zipfile
-
-    from pptx.opc import serialized
-
-    writer = serialized._ZipPkgWriter
-
-    def write(self: Any, pack_uri: Any, blob: bytes) -> None:
-        name = pack_uri.membername
-        info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        level = 1 if name.lower().endswith(_COMPRESSED_SUFFIXES) else ZIP_LEVEL
-        self._zipf.writestr(info, blob, compresslevel=level)
-
-    original = writer.write
-    writer.write = write  # type: ignore[method-assign]
-    try:
-        prs.save(str(out) if isinstance(out, Path) else out)
-    finally:
-        writer.write = original  # type: ignore[method-assign]
+    With `prepared`, the template's parts are written from bytes compressed once per process.
+    """
+    write_package(prs, out, prepared.shared if prepared is not None else None)
