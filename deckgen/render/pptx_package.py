@@ -30,16 +30,18 @@ from pathlib import Path
 from typing import IO, Any
 
 from pptx import Presentation
-from pptx.opc.oxml import serialize_part_xml
+from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.package import _Relationship
 from pptx.opc.packuri import PACKAGE_URI
-from pptx.opc.serialized import _ContentTypesItem
+from pptx.opc.spec import default_content_types
 from pptx.package import Package
 
 __all__ = [
     "ZIP_LEVEL",
     "ZIP_TIMESTAMP",
     "SharedTemplate",
+    "content_types_xml",
+    "rels_xml",
     "write_package",
 ]
 
@@ -144,8 +146,8 @@ def write_package(prs: Any, out: Path | str | IO[bytes], shared: SharedTemplate 
     package = prs.part.package
     parts = list(package.iter_parts())
     members = [
-        _deflate("[Content_Types].xml", serialize_part_xml(_ContentTypesItem.xml_for(parts))),
-        _deflate(PACKAGE_URI.rels_uri.membername, package._rels.xml),
+        _deflate("[Content_Types].xml", content_types_xml(parts)),
+        _deflate(PACKAGE_URI.rels_uri.membername, rels_xml(package._rels)),
     ]
     for part in parts:
         name = part.partname.membername
@@ -154,7 +156,7 @@ def write_package(prs: Any, out: Path | str | IO[bytes], shared: SharedTemplate 
             continue
         members.append(_deflate(name, part.blob))
         if part._rels:
-            members.append(_deflate(part.partname.rels_uri.membername, part.rels.xml))
+            members.append(_deflate(part.partname.rels_uri.membername, rels_xml(part._rels)))
     data = _zip(members)
     if isinstance(out, (str, Path)):
         Path(out).write_bytes(data)
@@ -171,9 +173,74 @@ def _shared_members(shared: SharedTemplate, part: Any) -> list[_Member]:
         with shared.lock:
             shared.members[name] = cached
             if part._rels:
-                shared.members[rels_name] = _deflate(rels_name, part.rels.xml)
+                shared.members[rels_name] = _deflate(rels_name, rels_xml(part._rels))
     rels = shared.members.get(rels_name)
     return [cached] if rels is None else [cached, rels]
+
+
+# --------------------------------------------------------------------------- package XML
+#
+# The relationship and content-type items, written as strings: python-pptx builds an element
+# per relationship through its descriptors (~40 .rels items a deck, ~3 ms). The bytes are the
+# ones python-pptx writes (lxml's serialisation), which the tests check member by member.
+
+_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_ATTR_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+        "\t": "&#9;",
+    }
+)
+
+
+def _attr(value: str) -> str:
+    """An attribute value escaped as lxml escapes it."""
+    return value.translate(_ATTR_ESCAPES)
+
+
+def rels_xml(rels: Any) -> bytes:
+    """A part's (or the package's) .rels item, relationships in numerical rId order."""
+
+    def order(rid: str) -> tuple[int, str]:
+        return (int(rid[3:]) if rid.startswith("rId") and rid[3:].isdigit() else 0, rid)
+
+    out = [_XML_DECLARATION, f'<Relationships xmlns="{_RELS_NS}">']
+    for rid in sorted(rels.keys(), key=order):
+        rel = rels[rid]
+        mode = ' TargetMode="External"' if rel.is_external else ""
+        out.append(
+            f'<Relationship Id="{_attr(rid)}" Type="{_attr(rel.reltype)}" '
+            f'Target="{_attr(rel.target_ref)}"{mode}/>'
+        )
+    out.append("</Relationships>")
+    return "".join(out).encode("utf-8")
+
+
+def content_types_xml(parts: Iterable[Any]) -> bytes:
+    """`[Content_Types].xml` for `parts`, by python-pptx's rules (`_ContentTypesItem`)."""
+    defaults = {"rels": CT.OPC_RELATIONSHIPS, "xml": CT.XML}  # extension (lower case) -> type
+    overrides: dict[str, str] = {}
+    for part in parts:
+        partname, content_type = part.partname, part.content_type
+        ext = partname.ext
+        if (ext.lower(), content_type) in default_content_types:
+            defaults[ext.lower()] = content_type
+        else:
+            overrides[partname] = content_type
+    out = [_XML_DECLARATION, f'<Types xmlns="{_TYPES_NS}">']
+    for ext, content_type in sorted(defaults.items()):
+        out.append(f'<Default Extension="{_attr(ext)}" ContentType="{_attr(content_type)}"/>')
+    for partname, content_type in sorted(overrides.items()):
+        out.append(f'<Override PartName="{_attr(partname)}" ContentType="{_attr(content_type)}"/>')
+    out.append("</Types>")
+    return "".join(out).encode("utf-8")
 
 
 # Zip format (PKWARE APPNOTE 4.3): local header + data per member, then the central directory.

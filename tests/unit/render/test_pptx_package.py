@@ -14,7 +14,12 @@ import pytest
 from deckgen.charting.style import ChartStyle
 from deckgen.render import pptx_template as tpl
 from deckgen.render.pptx import render_pptx
-from deckgen.render.pptx_package import SharedTemplate, write_package
+from deckgen.render.pptx_package import (
+    SharedTemplate,
+    content_types_xml,
+    rels_xml,
+    write_package,
+)
 from tests.pptx_lint import assert_clean_pptx
 from tests.unit.render.sample_deck import enterprise_deck
 
@@ -98,3 +103,34 @@ def test_written_decks_are_reproducible_and_clean(style: ChartStyle, tmp_path: P
         assert {info.date_time for info in zf.infolist()} == {(2000, 1, 1, 0, 0, 0)}
         assert zf.namelist()[:2] == ["[Content_Types].xml", "_rels/.rels"]
     assert_clean_pptx(paths[0])
+
+
+def test_rels_xml_matches_python_pptx_for_external_links() -> None:
+    prs = tpl.prepared_template(None).shared.new_presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[0])
+    box = slide.shapes.add_textbox(0, 0, 100, 100)
+    run = box.text_frame.paragraphs[0].add_run()
+    run.text = "link"
+    run.hyperlink.address = 'https://example.test/?a=1&b=<2>"\u00fc\u4e2d'
+    assert rels_xml(slide.part._rels) == slide.part.rels.xml
+    assert b"&amp;b=&lt;2&gt;&quot;" in rels_xml(slide.part._rels)
+    assert b'TargetMode="External"' in rels_xml(slide.part._rels)
+
+
+def test_content_types_xml_matches_python_pptx() -> None:
+    from types import SimpleNamespace
+
+    from pptx.opc.oxml import serialize_part_xml
+    from pptx.opc.packuri import PackURI
+    from pptx.opc.serialized import _ContentTypesItem
+
+    prs = tpl.prepared_template(None).shared.new_presentation()
+    parts = list(prs.part.package.iter_parts())
+    parts.append(
+        SimpleNamespace(partname=PackURI("/ppt/media/image9.PNG"), content_type="image/png")
+    )
+    parts.append(
+        SimpleNamespace(partname=PackURI("/ppt/media/image8.emf"), content_type="image/x-emf")
+    )
+    expected = serialize_part_xml(_ContentTypesItem.xml_for(parts))  # type: ignore[arg-type]
+    assert content_types_xml(parts) == expected
