@@ -6,6 +6,10 @@ Prints the median and p90 of N runs per kind, after `warm_up()` (as a batch pare
 forking), so first-chart costs (font loading, caches) are excluded. Charts use realistic QBR
 data: quarterly users with licensed seats, top-5 features, health by dimension with statuses,
 value by quarter with a gap, a 3-series benchmark, monthly tickets by priority, a health gauge.
+
+The last two columns time a native chart's embedded workbook alone (median CPU ms): python-pptx's
+`xlsx_blob` (xlsxwriter) and deckgen's `chart_workbook` (the same bytes; see
+deckgen/charting/workbook.py).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from pptx import Presentation
 from pptx.util import Inches
 
 from deckgen.charting.mpl import render_png, warm_up
-from deckgen.charting.native import add_native_chart
+from deckgen.charting.native import _chart_data, add_native_chart
 from deckgen.charting.style import ChartStyle, load_style
+from deckgen.charting.workbook import chart_workbook
 from deckgen.model.deck import ChartSpec, Series
 
 QUARTERS = ("Q1 2025", "Q2 2025", "Q3 2025", "Q4 2025")
@@ -144,7 +149,7 @@ def main() -> None:
     print("median (p90) in ms, wall clock and CPU time of this process\n")
     print(
         f"{'chart':<10} {'kind':<12} {'PNG wall':>15} {'PNG cpu':>8} {'KB':>4}   "
-        f"{'native wall':>15} {'native cpu':>10}"
+        f"{'native wall':>15} {'native cpu':>10}   {'xlsx_blob':>9} {'workbook':>8}"
     )
     prs = Presentation()
     layout = prs.slide_layouts[6]
@@ -159,10 +164,15 @@ def main() -> None:
             )
 
         native_runs = _time(native, args.n)
+        data = _chart_data(spec)
+        assert chart_workbook(data) == data.xlsx_blob  # the first call learns the template
+        xlsx_runs = _time(partial(getattr, data, "xlsx_blob"), args.n * 4)
+        workbook_runs = _time(partial(chart_workbook, data), args.n * 4)
         print(
             f"{spec.id:<10} {spec.kind:<12} {_stat(png_runs[0]):>15} "
             f"{statistics.median(png_runs[1]):>8.1f} {len(png) / 1024:>4.0f}   "
-            f"{_stat(native_runs[0]):>15} {statistics.median(native_runs[1]):>10.1f}"
+            f"{_stat(native_runs[0]):>15} {statistics.median(native_runs[1]):>10.1f}   "
+            f"{statistics.median(xlsx_runs[1]):>9.3f} {statistics.median(workbook_runs[1]):>8.3f}"
         )
 
 

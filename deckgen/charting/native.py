@@ -54,6 +54,7 @@ from deckgen.charting.values import (
     tick_decimals,
     validate,
 )
+from deckgen.charting.workbook import chart_workbook
 from deckgen.model.deck import ChartSpec, Series
 
 
@@ -797,12 +798,16 @@ def _new_chart_frame(
     width: Length | int,
     height: Length | int,
 ) -> GraphicFrame:
-    """What `slide.shapes.add_chart` does, with `chart_space` as the chart part's XML."""
+    """What `slide.shapes.add_chart` does, with `chart_space` as the chart part's XML.
+
+    The embedded workbook is python-pptx's `data.xlsx_blob`, byte for byte, from `chart_workbook`
+    (~0.1 ms instead of ~1 ms: see deckgen/charting/workbook.py).
+    """
     package = slide.part.package
     part = ChartPart(
         package.next_partname(ChartPart.partname_template), CT.DML_CHART, package, chart_space
     )
-    part.chart_workbook.update_from_xlsx_blob(data.xlsx_blob)
+    part.chart_workbook.update_from_xlsx_blob(chart_workbook(data))
     r_id = slide.part.relate_to(part, RT.CHART)
     shapes = slide.shapes
     graphic_frame = shapes._add_chart_graphicFrame(
