@@ -214,7 +214,7 @@ class _Renderer:
         python-pptx resolves inherited position and style by searching the layout and master
         on every access; every deck from a template asks the same few questions.
         """
-        idx = ph.placeholder_format.idx
+        idx = tpl.placeholder_idx(ph)
         key = (self.layout_key, idx)
         geo = self._geo_cache.get(key)
         if geo is None:

@@ -29,10 +29,16 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.opc.packuri import PackURI
 from pptx.oxml import element_class_lookup
 from pptx.oxml.ns import nsdecls, qn
+from pptx.oxml.text import CT_RegularTextRun
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.parts.slide import NotesSlidePart, SlidePart
+from pptx.shapes.placeholder import (
+    ChartPlaceholder,
+    PicturePlaceholder,
+    SlidePlaceholder,
+    TablePlaceholder,
+)
 from pptx.shapes.shapetree import SlideShapeFactory
-from pptx.text.text import TextFrame
 
 from deckgen.errors import ConfigError
 from deckgen.render.pptx_package import SharedTemplate, write_package
@@ -465,7 +471,7 @@ def find_placeholder(slide: Any, types: Iterable[Any]) -> Any | None:
     wanted = set(types)
     for kind, _, el in placeholder_elements(slide):
         if kind in wanted:
-            return SlideShapeFactory(el, slide.placeholders)
+            return _placeholder_shape(kind, el, slide.placeholders)
     return None
 
 
@@ -473,10 +479,34 @@ def placeholders_of(slide: Any, types: Iterable[Any]) -> list[Any]:
     """Every placeholder (python-pptx object) of one of `types`, in python-pptx's order."""
     wanted = set(types)
     return [
-        SlideShapeFactory(el, slide.placeholders)
+        _placeholder_shape(kind, el, slide.placeholders)
         for kind, _, el in placeholder_elements(slide)
         if kind in wanted
     ]
+
+
+_SP_PLACEHOLDER_CLASSES = {
+    PP_PLACEHOLDER.BITMAP: PicturePlaceholder,
+    PP_PLACEHOLDER.CHART: ChartPlaceholder,
+    PP_PLACEHOLDER.PICTURE: PicturePlaceholder,
+    PP_PLACEHOLDER.TABLE: TablePlaceholder,
+}
+
+
+def _placeholder_shape(kind: Any, el: Any, parent: Any) -> Any:
+    """The object `SlideShapeFactory` makes for placeholder `el` of type `kind` (already read
+    from the XML: python-pptx would query it again, by XPath)."""
+    if el.tag == _SP:
+        return _SP_PLACEHOLDER_CLASSES.get(kind, SlidePlaceholder)(el, parent)
+    return SlideShapeFactory(el, parent)
+
+
+def placeholder_idx(shape: Any) -> int:
+    """`shape.placeholder_format.idx` read straight from the XML (0 when absent, as there)."""
+    el = shape._element
+    path = _PH_PATHS.get(el.tag)
+    ph = el.find(path) if path is not None else None
+    return int(ph.get("idx", "0")) if ph is not None else 0
 
 
 def add_footer_placeholders(
@@ -593,6 +623,7 @@ class PreparedTemplate:
     matches: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str], dict[str, str]]] = field(
         default_factory=dict
     )
+    max_shape_ids: dict[str, int] = field(default_factory=dict)  # per slide prototype
     _shared: SharedTemplate | None = field(default=None, repr=False)
 
     @property
@@ -733,10 +764,33 @@ def add_slide(prs: Any, layout: Any, prepared: PreparedTemplate | None = None) -
         )
         slide_part.relate_to(layout.part, RT.SLIDE_LAYOUT)
         rid = pres_part.relate_to(slide_part, RT.SLIDE)
-        prs.slides._sldIdLst.add_sldId(rid)
+        _add_slide_id(prs.slides._sldIdLst, rid)
         slide = slide_part.slide
+        max_id = prepared.max_shape_ids.get(key) if prepared is not None else None
+        if max_id is not None:
+            # The copy's ids are the prototype's: no need to search the XML for the highest.
+            slide.shapes._cached_max_shape_id = max_id
+            return slide
     slide.shapes.turbo_add_enabled = True
+    if prepared is not None and proto is not None:
+        with _LOCK:
+            prepared.max_shape_ids[key] = slide.shapes._cached_max_shape_id
     return slide
+
+
+_SLD_ID = qn("p:sldId")
+_R_ID = qn("r:id")
+
+
+def _add_slide_id(sld_id_lst: Any, rid: str) -> None:
+    """`sldIdLst.add_sldId(rid)` without python-pptx's XPath query per slide: the next id is one
+    above the highest in use (at least 256), as python-pptx chooses it."""
+    used = [int(el.get("id")) for el in sld_id_lst.iterchildren(_SLD_ID)]
+    next_id = max([255, *used]) + 1
+    if next_id > 2147483647:  # pragma: no cover - python-pptx's gap search for huge ids
+        sld_id_lst.add_sldId(rid)
+        return
+    etree.SubElement(sld_id_lst, _SLD_ID, {"id": str(next_id), _R_ID: rid})
 
 
 def set_notes(slide: Any, text: str, prepared: PreparedTemplate | None = None) -> None:
@@ -769,9 +823,32 @@ def set_notes(slide: Any, text: str, prepared: PreparedTemplate | None = None) -
     part.relate_to(master_part, RT.NOTES_MASTER)
     part.relate_to(slide_part, RT.SLIDE)
     slide_part.relate_to(part, RT.NOTES_SLIDE)
-    body: Any = _notes_body(element)
-    parent: Any = None  # the text setter never asks its parent
-    TextFrame(body, parent).text = text
+    _set_body_text(_notes_body(element), text)
+
+
+_A_P = qn("a:p")
+_A_R = qn("a:r")
+_A_BR = qn("a:br")
+
+
+def _set_body_text(tx_body: Any, text: str) -> None:
+    """What python-pptx's `TextFrame.text = text` writes, built with lxml directly.
+
+    One paragraph per line, a line break per vertical tab, runs without properties, control
+    characters escaped as python-pptx escapes them ("_x0007_"); python-pptx goes through its
+    element classes' descriptors for each, ~0.1 ms a notes page. The tests compare the two.
+    """
+    for p in tx_body.findall(_A_P):
+        tx_body.remove(p)
+    escape_ctrl = CT_RegularTextRun._escape_ctrl_chars
+    for line in text.split("\n"):
+        para = etree.SubElement(tx_body, _A_P)
+        for i, piece in enumerate(line.split("\v")):
+            if i:
+                etree.SubElement(para, _A_BR)
+            if piece:
+                run = etree.SubElement(para, _A_R)
+                etree.SubElement(run, _A_T).text = escape_ctrl(piece)
 
 
 def _notes_body(notes_element: Any) -> Any | None:

@@ -134,3 +134,21 @@ def test_content_types_xml_matches_python_pptx() -> None:
     )
     expected = serialize_part_xml(_ContentTypesItem.xml_for(parts))  # type: ignore[arg-type]
     assert content_types_xml(parts) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "One line", "Two\nlines", "Break\vin a line\n\nblank above", "Bell\x07 and tab\t", "\n"],
+)
+def test_notes_text_is_written_as_python_pptx_writes_it(text: str) -> None:
+    from lxml import etree
+    from pptx.oxml import parse_xml
+    from pptx.text.text import TextFrame
+
+    prs = tpl.prepared_template(None).shared.new_presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[0])
+    body = slide.notes_slide.notes_text_frame._txBody
+    body_copy = parse_xml(etree.tostring(body))
+    TextFrame(body, None).text = text  # type: ignore[arg-type]
+    tpl._set_body_text(body_copy, text)
+    assert etree.tostring(body_copy) == etree.tostring(body)
