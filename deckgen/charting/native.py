@@ -15,6 +15,7 @@ PowerPoint runs, and a designed template's font is what the chart should match.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,7 @@ from pptx.enum.chart import (
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.oxml.ns import qn
+from pptx.oxml.ns import qn as _pptx_qn
 from pptx.parts.chart import ChartPart
 from pptx.shapes.graphfrm import GraphicFrame
 from pptx.text.text import Font
@@ -56,6 +57,8 @@ from deckgen.charting.values import (
 )
 from deckgen.charting.workbook import chart_workbook
 from deckgen.model.deck import ChartSpec, Series
+
+qn = functools.cache(_pptx_qn)  # python-pptx's builds an object per call; a chart makes dozens
 
 
 def _reproducible_workbooks() -> None:

@@ -10,6 +10,7 @@ so `pptx.py` reads as layout and design decisions only.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import re
 import threading
@@ -28,7 +29,8 @@ from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.opc.packuri import PackURI
 from pptx.oxml import element_class_lookup
-from pptx.oxml.ns import nsdecls, qn
+from pptx.oxml.ns import nsdecls
+from pptx.oxml.ns import qn as _pptx_qn
 from pptx.oxml.text import CT_RegularTextRun
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.parts.slide import NotesSlidePart, SlidePart
@@ -43,6 +45,10 @@ from pptx.shapes.shapetree import SlideShapeFactory
 from deckgen.errors import ConfigError
 from deckgen.render.pptx_package import SharedTemplate, write_package
 from deckgen.resources import data_path
+
+qn = functools.cache(_pptx_qn)
+"""python-pptx's `qn` ("a:t" -> Clark name) memoised: it builds an object per call, and the
+XML helpers here call it thousands of times a deck for a few dozen tags."""
 
 NS = {
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
@@ -447,6 +453,9 @@ _PH_PATHS = {
 }
 
 
+_PH_KINDS: dict[str, Any] = {}  # XML type -> PP_PLACEHOLDER member
+
+
 def placeholder_elements(slide: Any) -> list[tuple[Any, int, Any]]:
     """(type, idx, element) of the slide's placeholders, in python-pptx's order (by idx).
 
@@ -459,7 +468,10 @@ def placeholder_elements(slide: Any) -> list[tuple[Any, int, Any]]:
         ph = el.find(path) if path is not None else None
         if ph is None:
             continue
-        kind = PP_PLACEHOLDER.from_xml(ph.get("type", "obj"))
+        xml_type = ph.get("type", "obj")
+        kind = _PH_KINDS.get(xml_type)
+        if kind is None:
+            kind = _PH_KINDS[xml_type] = PP_PLACEHOLDER.from_xml(xml_type)
         found.append((kind, int(ph.get("idx", "0")), el))
     found.sort(key=lambda item: item[1])
     return found
