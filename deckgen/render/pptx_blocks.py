@@ -23,7 +23,7 @@ from PIL import Image
 from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.shapes.autoshape import Shape
-from pptx.util import Emu, Pt
+from pptx.util import Emu
 
 from deckgen.book.text import clean_text
 from deckgen.charting import mpl, native
@@ -94,6 +94,7 @@ def rgb(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour.lstrip("#").upper())
 
 
+@functools.lru_cache(maxsize=1024)
 def mix(colour: str, other: str, t: float) -> str:
     """`colour` blended toward `other` by `t` (0 = colour, 1 = other): tints for fills."""
     a = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
@@ -191,6 +192,13 @@ class Piece:
 
 def pieces_from_text(text: str, *, bold: bool = False, colour: str | None = None) -> list[Piece]:
     """Split plain text so any `[[CSM: ...]]` marker inside it gets the placeholder style."""
+    return list(_pieces_from_text(text, bold, colour))
+
+
+@functools.lru_cache(maxsize=16384)
+def _pieces_from_text(text: str, bold: bool, colour: str | None) -> tuple[Piece, ...]:
+    """`pieces_from_text`, cached: a deck splits the same cells and labels ~900 times (measure
+    at several sizes, then draw); pieces are immutable, so callers can share them."""
     text = clean(text)
     out: list[Piece] = []
     pos = 0
@@ -201,7 +209,7 @@ def pieces_from_text(text: str, *, bold: bool = False, colour: str | None = None
         pos = m.end()
     if pos < len(text) or not out:
         out.append(Piece(text[pos:], bold, False, colour))
-    return out
+    return tuple(out)
 
 
 def pieces_from_paragraph(para: Paragraph) -> list[Piece]:
@@ -274,27 +282,47 @@ def pieces_xml(
             continue
         if piece.placeholder:
             ctx.markers.append(piece.text)
-            r_pr = tpl.rpr_xml(
-                size=size,
-                bold=True,
-                colour=ctx.style.placeholder.text,
-                highlight=ctx.style.placeholder.fill,
-                typeface=typeface,
-            )
+            ph = ctx.style.placeholder
+            out.append(_run_xml(piece.text, size, True, ph.text, ph.fill, typeface))
         else:
-            r_pr = tpl.rpr_xml(
-                size=size, bold=piece.bold, colour=piece.colour or colour, typeface=typeface
+            out.append(
+                _run_xml(piece.text, size, piece.bold, piece.colour or colour, None, typeface)
             )
-        out.append(tpl.runs_xml(piece.text, r_pr))
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=16384, typed=True)
+def _run_xml(
+    text: str,
+    size: float | None,
+    bold: bool,
+    colour: str | None,
+    highlight: str | None,
+    typeface: str | None,
+) -> str:
+    """One piece's runs as XML (cached: table headers, labels and status words repeat)."""
+    r_pr = tpl.rpr_xml(size=size, bold=bold, colour=colour, highlight=highlight, typeface=typeface)
+    return tpl.runs_xml(text, r_pr)
+
+
+# What `tpl.set_spacing(p, before_pt=..., line_pct=100)` writes at the start of an `a:pPr`.
+_SPACING = (
+    '<a:lnSpc><a:spcPct val="100000"/></a:lnSpc><a:spcBef><a:spcPts val="{before}"/></a:spcBef>'
+    '<a:spcAft><a:spcPts val="0"/></a:spcAft>'
+)
+_SPACING_0 = _SPACING.format(before=0)
+
+
+def _spacing_xml(before_pt: float) -> str:
+    return _SPACING_0 if not before_pt else _SPACING.format(before=int(before_pt * 100))
 
 
 _TEXTBOX = (
     '<p:sp {ns}><p:nvSpPr><p:cNvPr id="{id}" name={name}/><p:cNvSpPr txBox="1"/><p:nvPr/>'
     '</p:nvSpPr><p:spPr><a:xfrm><a:off x="{x}" y="{y}"/><a:ext cx="{w}" cy="{h}"/>'
-    '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/></p:spPr>'
+    '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom>{fill}{line}</p:spPr>'
     '<p:txBody><a:bodyPr wrap="square" anchor="{anchor}" lIns="{l}" tIns="{t}"'
-    ' rIns="{r}" bIns="{b}"><a:noAutofit/></a:bodyPr><a:lstStyle/><a:p/></p:txBody></p:sp>'
+    ' rIns="{r}" bIns="{b}"><a:noAutofit/></a:bodyPr><a:lstStyle/>{paras}</p:txBody></p:sp>'
 )
 
 
@@ -305,11 +333,16 @@ def textbox(
     anchor: Any = MSO_ANCHOR.TOP,
     insets: tuple[float, float, float, float] = (0, 0, 0, 0),
     name: str = "",
+    paras: str = "<a:p/>",
+    fill: str | None = None,
+    line: str | None = None,
 ) -> Any:
     """A text box that never autofits (we size the text) and wraps at its width.
 
     Written as the XML python-pptx's `add_textbox` plus the text-frame setters produce, in one
-    parse instead of a dozen element look-ups (a deck has ~40 text boxes).
+    parse instead of a dozen element look-ups (a deck has ~40 text boxes). `paras` is the
+    paragraphs' XML (see `_para_xml`); `fill` and `line` give the box a solid fill and a 1.25 pt
+    dashed line (what the python-pptx fill, line and `tpl.set_dash` setters write).
     """
     shape_id = tpl.next_shape_id(slide)
     left, top, right, bottom = (int(v * IN) for v in insets)
@@ -327,10 +360,27 @@ def textbox(
             t=top,
             r=right,
             b=bottom,
+            fill=(
+                "<a:noFill/>"
+                if fill is None
+                else f'<a:solidFill><a:srgbClr val="{tpl.hex_colour(fill)}"/></a:solidFill>'
+            ),
+            line=(
+                ""
+                if line is None
+                else f'<a:ln w="15875"><a:solidFill><a:srgbClr val="{tpl.hex_colour(line)}"/>'
+                '</a:solidFill><a:prstDash val="dash"/></a:ln>'
+            ),
+            paras=paras,
         )
     )
     tpl.append_shape(slide, sp)
     return Shape(sp, slide.shapes)
+
+
+def _para_xml(runs: str, p_pr: str = "") -> str:
+    """An `a:p` with properties `p_pr` (an `a:pPr` element or nothing) and `runs`."""
+    return f"<a:p>{p_pr}{runs}</a:p>" if p_pr or runs else "<a:p/>"
 
 
 def one_line(
@@ -351,7 +401,7 @@ def one_line(
 ) -> Any:
     """A short label/value: shrink to fit `max_lines` in the box, then truncate with "…"."""
     family = font or ctx.body_font
-    pieces = pieces_from_text(text, bold=bold, colour=colour)
+    pieces: Sequence[Piece] = _pieces_from_text(text, bold, colour)
     paras = [ParaSpec(tokens(pieces))]
     width = pt(rect.w)
     height = min(pt(rect.h), max_lines * size * LINE_HEIGHT + 0.5)
@@ -377,13 +427,17 @@ def one_line(
             cut = truncate_to_lines(clean(text), family, result.size, width, room, bold=bold)
             if cut != clean(text):
                 ctx.note(f"text shortened to fit: {clean(text)[:60]!r}")
-            pieces = pieces_from_text(cut, bold=bold, colour=colour)
-    shape = textbox(slide, rect, anchor=anchor, name=name)
-    p = shape.text_frame.paragraphs[0]
-    p.alignment = align
-    tpl.set_spacing(p, line_pct=100)
-    write(ctx, p, pieces, result.size, colour, font=font)
-    return shape
+            pieces = _pieces_from_text(cut, bold, colour)
+    # The paragraph as `p.alignment = align`, `tpl.set_spacing(p, line_pct=100)` and `write`
+    # would leave it, written into the box's XML.
+    p_pr = f"<a:pPr{_algn(align)}>{_SPACING_0}</a:pPr>"
+    runs = pieces_xml(ctx, pieces, result.size, colour, font=font)
+    return textbox(slide, rect, anchor=anchor, name=name, paras=_para_xml(runs, p_pr))
+
+
+def _algn(align: Any) -> str:
+    """The `algn` attribute python-pptx's `paragraph.alignment = align` sets."""
+    return "" if align is None else f' algn="{align.xml_value}"'
 
 
 # --------------------------------------------------------------------------- KPI tiles
@@ -424,8 +478,8 @@ _AUTOSHAPE = (
     '<p:sp {ns}><p:nvSpPr><p:cNvPr id="{id}" name={name}/><p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
     '<p:spPr><a:xfrm><a:off x="{x}" y="{y}"/><a:ext cx="{w}" cy="{h}"/></a:xfrm>'
     '<a:prstGeom prst="{prst}">{av}</a:prstGeom><a:solidFill><a:srgbClr val="{fill}"/>'
-    '</a:solidFill>{ln}</p:spPr><p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/>'
-    '<a:p><a:pPr algn="ctr"/></a:p></p:txBody></p:sp>'
+    '</a:solidFill>{ln}</p:spPr><p:txBody><a:bodyPr rtlCol="0" anchor="ctr"{body}/>'
+    '<a:lstStyle/><a:p><a:pPr algn="ctr"/>{runs}</a:p></p:txBody></p:sp>'
 )
 _BASENAMES = {"roundRect": "Rounded Rectangle", "rect": "Rectangle", "donut": "Donut"}
 
@@ -439,8 +493,12 @@ def autoshape(
     adj: float | None = None,
     line: str | None = None,
     name: str = "",
+    body: str = "",
+    runs: str = "",
 ) -> Shape:
-    """A preset shape with a solid fill and no theme style, and a 1 pt line or none."""
+    """A preset shape with a solid fill and no theme style, and a 1 pt line or none.
+
+    `body` adds attributes to its `a:bodyPr`, `runs` (XML) goes in its centred paragraph."""
     shape_id = tpl.next_shape_id(slide)
     av = (
         "<a:avLst/>"
@@ -464,6 +522,8 @@ def autoshape(
             av=av,
             fill=tpl.hex_colour(fill),
             ln=ln,
+            body=body,
+            runs=runs,
         )
     )
     tpl.append_shape(slide, sp)
@@ -478,9 +538,13 @@ def _rounded(
     radius: float = 0.06,
     line: str | None = None,
     name: str = "",
+    body: str = "",
+    runs: str = "",
 ) -> Any:
     adj = radius * IN / max(min(rect.w, rect.h), 1)
-    return autoshape(slide, "roundRect", rect, fill, adj=adj, line=line, name=name)
+    return autoshape(
+        slide, "roundRect", rect, fill, adj=adj, line=line, name=name, body=body, runs=runs
+    )
 
 
 def _rect_shape(slide: Any, rect: Rect, fill: str, name: str = "") -> Any:
@@ -534,8 +598,6 @@ def _kpi_tile(ctx: Ctx, slide: Any, kpi: Any, tile: Rect) -> None:
         name="KPI value",
     )
     if kpi.delta or kpi.note:
-        shape = textbox(slide, rest, name="KPI delta")
-        p = shape.text_frame.paragraphs[0]
         pieces: list[Piece] = []
         if kpi.delta:
             arrow = ARROWS.get(kpi.direction or "", "")
@@ -554,7 +616,8 @@ def _kpi_tile(ctx: Ctx, slide: Any, kpi: Any, tile: Rect) -> None:
             first = pieces[0]
             pieces = pieces_from_text(cut, bold=first.bold, colour=first.colour)
             ctx.note(f"KPI note shortened to fit: {joined[:60]!r}")
-        write(ctx, p, pieces, result.size, ctx.subtle)
+        runs = pieces_xml(ctx, pieces, result.size, ctx.subtle)
+        textbox(slide, rest, name="KPI delta", paras=_para_xml(runs))
 
 
 # --------------------------------------------------------------------------- score
@@ -608,17 +671,17 @@ def draw_score(ctx: Ctx, slide: Any, block: ScoreBlock, rect: Rect) -> None:
         block.status or "grey"
     ]
     pill_w = int(pt_to_emu(Face(ctx.body_font, True).width(band_name, 11)) + 0.3 * IN)
-    pill = _rounded(
-        slide, Rect(pill_r.x, pill_r.y, pill_w, pill_r.h), band, radius=0.15, name="Band"
+    # The pill's text frame as python-pptx's margin, anchor, word-wrap and alignment setters
+    # leave it (anchor and alignment are already centred), written into the shape's XML.
+    _rounded(
+        slide,
+        Rect(pill_r.x, pill_r.y, pill_w, pill_r.h),
+        band,
+        radius=0.15,
+        name="Band",
+        body=_PILL_BODY,
+        runs=pieces_xml(ctx, [Piece(band_name, True)], 11, on_colour(band, ctx.text)),
     )
-    tf = pill.text_frame
-    tf.margin_left = tf.margin_right = Emu(int(0.06 * IN))
-    tf.margin_top = tf.margin_bottom = Emu(0)
-    tf.vertical_anchor = MSO_ANCHOR.MIDDLE
-    tf.word_wrap = False
-    p = tf.paragraphs[0]
-    p.alignment = PP_ALIGN.CENTER
-    write(ctx, p, [Piece(band_name, True)], 11, on_colour(band, ctx.text))
     if block.delta:
         arrow = ARROWS.get(block.direction or "", "")
         colour = _trend_colour(ctx, None, block.direction)
@@ -652,6 +715,9 @@ def draw_score(ctx: Ctx, slide: Any, block: ScoreBlock, rect: Rect) -> None:
             max_lines=max(1, int(pt(rest.h) // (11 * LINE_HEIGHT))),
             name="Score caption",
         )
+
+
+_PILL_BODY = f' lIns="{int(0.06 * IN)}" rIns="{int(0.06 * IN)}" tIns="0" bIns="0" wrap="none"'
 
 
 def pt_to_emu(points: float) -> int:
@@ -766,13 +832,27 @@ class TablePlan:
         return self.caption_h + self.header_h + sum(self.row_hs[i] for i in idx)
 
 
-def _cell_pieces(ctx: Ctx, cell: Cell) -> list[Piece]:
+def _cell_pieces(ctx: Ctx, cell: Cell) -> tuple[Piece, ...]:
+    return _cell_pieces_for(cell, ctx.status(cell.status) if cell.status else None)
+
+
+@functools.lru_cache(maxsize=16384)
+def _cell_pieces_for(cell: Cell, status_colour: str | None) -> tuple[Piece, ...]:
+    """A cell's pieces, its status dot in `status_colour` (cached: a deck plans each table at
+    several sizes and draws it; measuring passes None, the dot's colour is not measured)."""
     if cell.placeholder is not None:
-        return [Piece(clean(cell.placeholder.marker), True, True)]
-    pieces = pieces_from_text(cell.text, bold=cell.bold)
+        return (Piece(clean(cell.placeholder.marker), True, True),)
+    pieces = _pieces_from_text(cell.text, cell.bold, None)
     if cell.status:
-        pieces.insert(0, Piece("● ", False, False, ctx.status(cell.status)))
+        return (Piece("● ", False, False, status_colour), *pieces)
     return pieces
+
+
+@functools.lru_cache(maxsize=16384)
+def _cell_measure(cell: Cell) -> tuple[str, bool, tuple[Token, ...]]:
+    """What table planning measures of a cell: its text, whether any of it is bold, tokens."""
+    pieces = _cell_pieces_for(cell, None)
+    return "".join(p.text for p in pieces), any(p.bold for p in pieces), tokens(pieces)
 
 
 def is_numeric(text: str) -> bool:
@@ -799,20 +879,19 @@ def _column_aligns(block: TableBlock) -> list[str]:
     return aligns
 
 
-def _natural_widths(ctx: Ctx, block: TableBlock, size: float) -> tuple[list[float], list[float]]:
+def _natural_widths(family: str, block: TableBlock, size: float) -> tuple[list[float], list[float]]:
     """Per column: widest cell on one line, and widest single word (points, with padding)."""
     pad = pt(2 * CELL_LR) + 2
     nat, mins = [], []
     for c, head in enumerate(block.columns):
-        head_face = Face(ctx.body_font, True)
+        head_face = Face(family, True)
         widths = [head_face.width(clean(head), size)]
         words = [max((head_face.width(w, size) for w in clean(head).split()), default=0)]
         for row in block.rows:
             if c >= len(row):
                 continue
-            pieces = _cell_pieces(ctx, row[c])
-            text = "".join(p.text for p in pieces)
-            face = Face(ctx.body_font, any(p.bold for p in pieces))
+            text, bold, _ = _cell_measure(row[c])
+            face = Face(family, bold)
             widths.append(face.width(text, size))
             words.append(max((face.width(w, size) for w in text.split()), default=0))
         nat.append(max(widths) + pad)
@@ -856,9 +935,27 @@ def _water_fill(nat: list[float], mins: list[float], total: float) -> list[float
 
 
 def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePlan:
+    """Column widths and row heights of `block` at `width` and text `size` (a fresh copy of a
+    cached plan: the arranger, `choose_table_plan` and continuation slides plan the same table
+    at the same sizes several times a deck)."""
+    plan = _plan_table(ctx.body_font, block, width, size)
+    return TablePlan(
+        plan.size,
+        list(plan.widths),
+        list(plan.aligns),
+        plan.header_h,
+        list(plan.row_hs),
+        plan.caption_h,
+        plan.caption_size,
+        plan.caption_bold,
+    )
+
+
+@functools.lru_cache(maxsize=512, typed=True)
+def _plan_table(family: str, block: TableBlock, width: int, size: float) -> TablePlan:
     ncol = len(block.columns)
     total = pt(width)
-    nat, mins = _natural_widths(ctx, block, size)
+    nat, mins = _natural_widths(family, block, size)
     if block.widths and len(block.widths) == ncol and sum(block.widths) > 0:
         ws = _respect_mins([total * w / sum(block.widths) for w in block.widths], mins, total)
     else:
@@ -867,19 +964,16 @@ def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePla
     widths[-1] = width - sum(widths[:-1])
     inner = [pt(w - 2 * CELL_LR) for w in widths]
 
-    def row_h(pieces_list: Sequence[list[Piece]]) -> int:
+    def row_h(cells: Sequence[tuple[Token, ...]]) -> int:
         lines = max(
-            (
-                len(wrap(tokens(p), ctx.body_font, size, inner[i]))
-                for i, p in enumerate(pieces_list)
-            ),
+            (len(wrap(toks, family, size, inner[i])) for i, toks in enumerate(cells)),
             default=1,
         )
         return emu_from_pt(lines * size * LINE_HEIGHT) + 2 * CELL_TB + int(0.01 * IN)
 
-    header_h = row_h([[Piece(clean(h), True)] for h in block.columns])
-    row_hs = [row_h([_cell_pieces(ctx, cell) for cell in row[:ncol]]) for row in block.rows]
-    caption_size, caption_bold, caption_h = _caption_fit(ctx, block.caption, width)
+    header_h = row_h([(Token(clean(h), True),) for h in block.columns])
+    row_hs = [row_h([_cell_measure(cell)[2] for cell in row[:ncol]]) for row in block.rows]
+    caption_size, caption_bold, caption_h = _caption_fit(family, block.caption, width)
     return TablePlan(
         size, widths, _column_aligns(block), header_h, row_hs, caption_h, caption_size, caption_bold
     )
@@ -888,16 +982,16 @@ def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePla
 CAPTION_GAP = int(0.08 * IN)
 
 
-def _caption_fit(ctx: Ctx, caption: str | None, width: int) -> tuple[float, bool, int]:
+def _caption_fit(family: str, caption: str | None, width: int) -> tuple[float, bool, int]:
     """(size, bold, height incl. gap) of a table caption: a bold one-line label at 12pt, or
     a longer note (a method statement) in regular weight, 11 down to 9pt, up to 3 lines."""
     if not caption:
         return 12.0, True, 0
     text = clean(caption)
-    if len(wrap((Token(text, True),), ctx.body_font, 12, pt(width))) == 1:
+    if len(wrap((Token(text, True),), family, 12, pt(width))) == 1:
         return 12.0, True, emu_from_pt(12 * LINE_HEIGHT) + CAPTION_GAP
     result = fit(
-        [ParaSpec((Token(text),))], ctx.body_font, pt(width), 3 * 11 * LINE_HEIGHT, 11, 9, step=0.5
+        [ParaSpec((Token(text),))], family, pt(width), 3 * 11 * LINE_HEIGHT, 11, 9, step=0.5
     )
     lines = min(result.lines, 3)
     return result.size, False, emu_from_pt(lines * result.size * LINE_HEIGHT) + CAPTION_GAP
@@ -1060,23 +1154,32 @@ def _cell_pr(fill: str, rule: str | None) -> str:
 BULLET_INDENT = 0.24  # inches per level
 
 
-def _text_paras(
-    ctx: Ctx, block: TextBlock, size: float
-) -> list[tuple[ParaSpec, list[Piece], Paragraph | None]]:
-    out: list[tuple[ParaSpec, list[Piece], Paragraph | None]] = []
+_ParaItem = tuple[ParaSpec, Sequence[Piece], "Paragraph | None"]
+
+
+def _text_paras(ctx: Ctx, block: TextBlock, size: float) -> list[_ParaItem]:
+    return list(_text_items(block, size, ctx.primary))
+
+
+@functools.lru_cache(maxsize=2048, typed=True)
+def _text_items(block: TextBlock, size: float, primary: str) -> tuple[_ParaItem, ...]:
+    """A text block's paragraphs as (measure spec, pieces, model paragraph), the heading in
+    `primary`. Cached: a block is measured at several sizes, then drawn, in one deck."""
+    out: list[_ParaItem] = []
     if block.heading:
-        pieces = pieces_from_text(block.heading, bold=True, colour=ctx.primary)
+        pieces = _pieces_from_text(block.heading, True, primary)
         out.append((ParaSpec(tokens(pieces), size_scale=1.12), pieces, None))
     for i, para in enumerate(block.paragraphs):
-        pieces = pieces_from_paragraph(para)
+        pieces = tuple(pieces_from_paragraph(para))
         indent = BULLET_INDENT * (para.level + (1 if para.bullet else 0)) * 72
         before = size * 0.5 if (i or block.heading) else 0.0
         out.append(
             (ParaSpec(tokens(pieces), indent_pt=indent, space_before_pt=before), pieces, para)
         )
-    return out
+    return tuple(out)
 
 
+@functools.lru_cache(maxsize=1024)
 def is_all_placeholder(block: TextBlock) -> bool:
     runs = [r for p in block.paragraphs for r in p.runs if r.placeholder or r.text.strip()]
     return bool(runs) and all(r.placeholder is not None for r in runs)
@@ -1086,10 +1189,17 @@ PH_PAD = 0.14  # inches of padding inside a flagged placeholder box
 
 
 def text_height(ctx: Ctx, block: TextBlock, width: int, size: float) -> int:
+    return _text_block_height(ctx.body_font, ctx.primary, block, width, size)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _text_block_height(family: str, primary: str, block: TextBlock, width: int, size: float) -> int:
+    """`text_height`, cached: the arranger and `draw_text` ask for a block's height at the same
+    sizes several times a deck."""
     boxed = is_all_placeholder(block)
     w = width - (int(2 * PH_PAD * IN) if boxed else 0)
-    paras = [spec for spec, _, _ in _text_paras(ctx, block, size)]
-    h, _ = measure_height(paras, ctx.body_font, size, pt(w))
+    paras = [spec for spec, _, _ in _text_items(block, size, primary)]
+    h, _ = measure_height(paras, family, size, pt(w))
     return emu_from_pt(h) + (int(2 * PH_PAD * IN) if boxed else 0) + int(0.04 * IN)
 
 
@@ -1108,39 +1218,35 @@ def draw_text(
     if truncated:
         paras = _truncate_paras(ctx, paras, size, inner_w, inner_h)
     height = rect.h if boxed else min(rect.h, text_height(ctx, block, rect.w, size))
-    shape = textbox(
+    # Each paragraph as `tpl.set_spacing`, `tpl.set_bullet`, the rtl/alignment setters and
+    # `write` would leave it, written into the text box's XML in one parse.
+    xml = []
+    for spec, pieces, para in paras:
+        margin = int(spec.indent_pt / 72 * IN)
+        if para is not None and para.bullet:
+            attrs = f' marL="{margin}" indent="{-int(BULLET_INDENT * 0.85 * IN)}"'
+            bullet = (
+                f'<a:buClr><a:srgbClr val="{ctx.primary.lstrip("#").upper()}"/></a:buClr>'
+                '<a:buFont typeface="Arial"/><a:buChar char="•"/>'
+            )
+        else:
+            attrs = f' marL="{margin}" indent="0"'
+            bullet = "<a:buNone/>"
+        if _is_rtl(pieces):
+            attrs += ' rtl="1" algn="r"'
+        colour = ctx.primary if para is None else ctx.text
+        runs = pieces_xml(ctx, pieces, size * spec.size_scale, colour)
+        p_pr = f"<a:pPr{attrs}>{_spacing_xml(spec.space_before_pt)}{bullet}</a:pPr>"
+        xml.append(_para_xml(runs, p_pr))
+    textbox(
         slide,
         Rect(rect.x, rect.y, rect.w, height),
         insets=(PH_PAD, PH_PAD, PH_PAD, PH_PAD) if boxed else (0, 0, 0, 0),
         name="Placeholder" if boxed else "Text",
+        paras="".join(xml) or "<a:p/>",
+        fill=ctx.style.placeholder.fill if boxed else None,
+        line=ctx.style.placeholder.border if boxed else None,
     )
-    if boxed:
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = rgb(ctx.style.placeholder.fill)
-        shape.line.color.rgb = rgb(ctx.style.placeholder.border)
-        shape.line.width = Pt(1.25)
-        tpl.set_dash(shape, "dash")
-    tf = shape.text_frame
-    first = True
-    for spec, pieces, para in paras:
-        p = tf.paragraphs[0] if first else tf.add_paragraph()
-        first = False
-        tpl.set_spacing(p, before_pt=spec.space_before_pt, line_pct=100)
-        if para is not None and para.bullet:
-            tpl.set_bullet(
-                p,
-                "•",
-                indent_emu=int(BULLET_INDENT * 0.85 * IN),
-                margin_emu=int(spec.indent_pt / 72 * IN),
-                colour=ctx.primary,
-            )
-        else:
-            tpl.set_bullet(p, None, margin_emu=int(spec.indent_pt / 72 * IN))
-        if _is_rtl(pieces):
-            p._p.get_or_add_pPr().set("rtl", "1")
-            p.alignment = PP_ALIGN.RIGHT
-        colour = ctx.primary if para is None else ctx.text
-        write(ctx, p, pieces, size * spec.size_scale, colour)
     return size, truncated
 
 
@@ -1153,9 +1259,6 @@ def _is_rtl(pieces: Sequence[Piece]) -> bool:
         if bidi == "L":
             return False
     return False
-
-
-_ParaItem = tuple[ParaSpec, list[Piece], "Paragraph | None"]
 
 
 def _truncate_paras(

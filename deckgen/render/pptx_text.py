@@ -149,7 +149,15 @@ class Face:
 
     def width(self, text: str, size_pt: float) -> float:
         """Advance width of `text` in points at `size_pt`, with the safety margin applied."""
-        return _width_at_ref(self.path, text) * size_pt / _REF_SIZE * SAFETY
+        return _face_width(self.family, self.bold, text, size_pt)
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _face_width(family: str, bold: bool, text: str, size_pt: float) -> float:
+    """`Face(family, bold).width(text, size_pt)`: one cache look-up instead of two (the font
+    path, then the reference width) and a dataclass; a deck measures ~1,500 strings, mostly the
+    same labels and cells at the same few sizes."""
+    return _width_at_ref(font_file(family, bold), text) * size_pt / _REF_SIZE * SAFETY
 
 
 @dataclass(frozen=True)
@@ -206,24 +214,24 @@ def _wrap(
         line, line_w = "", 0.0
 
     for token in tokens:
-        face = Face(family, token.bold)
+        bold = token.bold
         for k, piece in enumerate(token.text.split("\n")):
             if k:
                 emit()
             for word in _split_words(piece):
-                w = face.width(word.rstrip(" "), size_pt)
+                w = _face_width(family, bold, word.rstrip(" "), size_pt)
                 if line and line_w + w > width_pt:
                     emit()
                 if w > width_pt:
                     for ch in word:
-                        cw = face.width(ch, size_pt)
+                        cw = _face_width(family, bold, ch, size_pt)
                         if line and line_w + cw > width_pt:
                             emit()
                         line += ch
                         line_w += cw
                 else:
                     line += word
-                    line_w += face.width(word, size_pt)
+                    line_w += _face_width(family, bold, word, size_pt)
     emit()
     return tuple(lines)
 
@@ -254,6 +262,17 @@ def text_height(
     line_height: float = LINE_HEIGHT,
 ) -> tuple[float, int]:
     """Height in points and line count of `paras` wrapped to `width_pt` at `size_pt`."""
+    return _text_height(tuple(paras), family, size_pt, width_pt, line_height)
+
+
+# Measuring is pure (text, font, sizes in; numbers out) and the renderer asks the same questions
+# many times a deck (measure a block to share a region, shrink it, draw it) and in every deck of
+# a batch (headings, labels, table headers): these caches answer from a dict. They are bounded
+# and keyed by everything the answer depends on (the font family is part of each key).
+@functools.lru_cache(maxsize=8192, typed=True)
+def _text_height(
+    paras: tuple[ParaSpec, ...], family: str, size_pt: float, width_pt: float, line_height: float
+) -> tuple[float, int]:
     total = 0.0
     count = 0
     for i, para in enumerate(paras):
@@ -278,6 +297,20 @@ def fit(
     line_height: float = LINE_HEIGHT,
 ) -> Fit:
     """The largest size from `max_size` down to `min_size` at which `paras` fit the box."""
+    return _fit(tuple(paras), family, width_pt, height_pt, max_size, min_size, step, line_height)
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _fit(
+    paras: tuple[ParaSpec, ...],
+    family: str,
+    width_pt: float,
+    height_pt: float,
+    max_size: float,
+    min_size: float,
+    step: float,
+    line_height: float,
+) -> Fit:
     size = max_size
     while True:
         h, n = text_height(paras, family, size, width_pt, line_height)
@@ -302,6 +335,19 @@ def truncate_to_lines(
 
     `force` adds the ellipsis even when the text fits (to show that what followed was cut).
     """
+    return _truncate_to_lines(text, family, size_pt, width_pt, max_lines, bold, force)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _truncate_to_lines(
+    text: str,
+    family: str,
+    size_pt: float,
+    width_pt: float,
+    max_lines: int,
+    bold: bool,
+    force: bool,
+) -> str:
     tokens = (Token(text, bold),)
     if not force and len(wrap(tokens, family, size_pt, width_pt)) <= max_lines:
         return text
