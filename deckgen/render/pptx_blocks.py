@@ -52,6 +52,7 @@ from deckgen.render.pptx_text import (
     emu_from_pt,
     fit,
     pt,
+    scaled_width,
     truncate_to_lines,
     wrap,
 )
@@ -883,20 +884,34 @@ def _natural_widths(family: str, block: TableBlock, size: float) -> tuple[list[f
     """Per column: widest cell on one line, and widest single word (points, with padding)."""
     pad = pt(2 * CELL_LR) + 2
     nat, mins = [], []
-    for c, head in enumerate(block.columns):
-        head_face = Face(family, True)
-        widths = [head_face.width(clean(head), size)]
-        words = [max((head_face.width(w, size) for w in clean(head).split()), default=0)]
-        for row in block.rows:
+    for widest, widest_word in _column_extents(family, block.columns, block.rows):
+        nat.append(scaled_width(widest, size) + pad)
+        mins.append(min(scaled_width(widest_word, size) + pad, 2.2 * 72))
+    return nat, mins
+
+
+@functools.lru_cache(maxsize=512)
+def _column_extents(
+    family: str, columns: tuple[str, ...], rows: tuple[tuple[Cell, ...], ...]
+) -> tuple[tuple[float, float], ...]:
+    """Per column, at the reference size: the widest cell on one line and the widest single
+    word (the header is bold). Measured once per table: `_natural_widths` scales them to each
+    size it is asked for, and as scaling keeps the order these are the widest at every size."""
+    out = []
+    head_face = Face(family, True)
+    for c, head in enumerate(columns):
+        text = clean(head)
+        widths = [head_face.ref_width(text)]
+        words = [max((head_face.ref_width(w) for w in text.split()), default=0.0)]
+        for row in rows:
             if c >= len(row):
                 continue
             text, bold, _ = _cell_measure(row[c])
             face = Face(family, bold)
-            widths.append(face.width(text, size))
-            words.append(max((face.width(w, size) for w in text.split()), default=0))
-        nat.append(max(widths) + pad)
-        mins.append(min(max(words) + pad, 2.2 * 72))
-    return nat, mins
+            widths.append(face.ref_width(text))
+            words.append(max((face.ref_width(w) for w in text.split()), default=0.0))
+        out.append((max(widths), max(words)))
+    return tuple(out)
 
 
 def _water_fill(nat: list[float], mins: list[float], total: float) -> list[float]:

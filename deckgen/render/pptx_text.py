@@ -122,6 +122,12 @@ def _ref_font(path: str) -> ImageFont.FreeTypeFont:
 def _width_at_ref(path: str, text: str) -> float:
     font = _ref_font(path)
     total = 0.0
+    if text.isascii():
+        # Every ASCII character is narrow and none is a mark or format character: the loop
+        # below would keep them all (most cells and labels; saves two look-ups a character).
+        if text:
+            total += font.getlength(text)
+        return total
     plain: list[str] = []
     for ch in text:
         if unicodedata.east_asian_width(ch) in ("W", "F"):
@@ -151,13 +157,26 @@ class Face:
         """Advance width of `text` in points at `size_pt`, with the safety margin applied."""
         return _face_width(self.family, self.bold, text, size_pt)
 
+    def ref_width(self, text: str) -> float:
+        """Advance width of `text` at the reference size, for `scaled_width`: measure once,
+        then size it at as many sizes as needed (exactly what `width` returns)."""
+        return _width_at_ref(font_file(self.family, self.bold), text)
+
+
+def scaled_width(ref_width: float, size_pt: float) -> float:
+    """A `Face.ref_width` at `size_pt` with the safety margin: equal to `Face.width` at that
+    size, and like it non-decreasing in the reference width (each step is a rounded multiply or
+    divide by a positive constant), so the widest string at the reference size is the widest at
+    any size."""
+    return ref_width * size_pt / _REF_SIZE * SAFETY
+
 
 @functools.lru_cache(maxsize=65536, typed=True)
 def _face_width(family: str, bold: bool, text: str, size_pt: float) -> float:
     """`Face(family, bold).width(text, size_pt)`: one cache look-up instead of two (the font
     path, then the reference width) and a dataclass; a deck measures ~1,500 strings, mostly the
     same labels and cells at the same few sizes."""
-    return _width_at_ref(font_file(family, bold), text) * size_pt / _REF_SIZE * SAFETY
+    return scaled_width(_width_at_ref(font_file(family, bold), text), size_pt)
 
 
 @dataclass(frozen=True)

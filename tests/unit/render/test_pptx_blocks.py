@@ -205,3 +205,45 @@ def test_text_block_heading_follows_the_primary_colour(style: ChartStyle) -> Non
     other.style = replace(style, palette=replace(style.palette, primary="#123456"))
     assert bk._text_paras(ctx, block, 14)[0][1][0].colour == ctx.primary
     assert bk._text_paras(other, block, 14)[0][1][0].colour == "#123456"
+
+
+def _natural_widths_measured_per_size(
+    family: str, block: TableBlock, size: float
+) -> tuple[list[float], list[float]]:
+    """Natural widths the way they were measured before `_column_extents`: every string at
+    every size."""
+    pad = bk.pt(2 * bk.CELL_LR) + 2
+    nat, mins = [], []
+    for c, head in enumerate(block.columns):
+        head_face = bk.Face(family, True)
+        widths = [head_face.width(bk.clean(head), size)]
+        words = [max((head_face.width(w, size) for w in bk.clean(head).split()), default=0)]
+        for row in block.rows:
+            if c >= len(row):
+                continue
+            pieces = bk._cell_pieces_for(row[c], None)
+            text = "".join(p.text for p in pieces)
+            face = bk.Face(family, any(p.bold for p in pieces))
+            widths.append(face.width(text, size))
+            words.append(max((face.width(w, size) for w in text.split()), default=0))
+        nat.append(max(widths) + pad)
+        mins.append(min(max(words) + pad, 2.2 * 72))
+    return nat, mins
+
+
+@pytest.mark.parametrize("family", ["Liberation Sans", "Calibri", "DejaVu Sans Mono"])
+def test_natural_widths_scaled_from_one_measurement_equal_measuring_per_size(family: str) -> None:
+    words = ["Renewal", "risk", "WWW", "iii", "Onboarding", "1,234", "$98,765.43", "—", "", "  "]
+    rows = tuple(
+        (
+            Cell(" ".join(words[(i + k) % len(words)] for k in range(i % 5))),
+            Cell(words[i % len(words)], bold=i % 2 == 0, status="green" if i % 3 else None),
+            Cell(LONG[: i * 7]) if i != 4 else Cell("", placeholder=PH),
+        )
+        for i in range(12)
+    )
+    block = TableBlock(("Goal owner", "Status", "Note"), rows)
+    for size in (8, 9, 9.5, 10, 11, 12, 12.5, 13, 14, 18, 28):
+        assert bk._natural_widths(family, block, size) == _natural_widths_measured_per_size(
+            family, block, size
+        )

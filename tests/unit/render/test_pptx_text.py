@@ -76,3 +76,22 @@ def test_arial_measures_with_metric_compatible_liberation() -> None:
         pytest.skip("Liberation fonts not installed")
     assert "LiberationSans" in font_file("Arial")
     assert "LiberationSans-Bold" in font_file("Arial", bold=True)
+
+
+def test_ascii_fast_path_measures_like_the_character_loop() -> None:
+    """ASCII text skips the per-character checks; the width must be what the loop gives."""
+    import unicodedata
+
+    from deckgen.render.pptx_text import _ref_font, _width_at_ref
+
+    path = font_file("Arial")
+    font = _ref_font(path)
+    for text in ("", " ", "Renewal risk: 14% (Q3)", "tab\there", "~!@#$%^&*()_+{}|:<>?", "x" * 80):
+        plain = [
+            ch
+            for ch in text
+            if unicodedata.east_asian_width(ch) not in ("W", "F")
+            and unicodedata.category(ch) not in ("Mn", "Me", "Cf")
+        ]
+        expected = 0.0 + font.getlength("".join(plain)) if plain else 0.0
+        assert _width_at_ref.__wrapped__(path, text) == expected
