@@ -898,20 +898,24 @@ def _column_extents(
     word (the header is bold). Measured once per table: `_natural_widths` scales them to each
     size it is asked for, and as scaling keeps the order these are the widest at every size."""
     out = []
-    head_face = Face(family, True)
     for c, head in enumerate(columns):
-        text = clean(head)
-        widths = [head_face.ref_width(text)]
-        words = [max((head_face.ref_width(w) for w in text.split()), default=0.0)]
+        widths, words = _text_extent(family, True, clean(head))
         for row in rows:
             if c >= len(row):
                 continue
             text, bold, _ = _cell_measure(row[c])
-            face = Face(family, bold)
-            widths.append(face.ref_width(text))
-            words.append(max((face.ref_width(w) for w in text.split()), default=0.0))
-        out.append((max(widths), max(words)))
+            width, word = _text_extent(family, bold, text)
+            widths = max(widths, width)
+            words = max(words, word)
+        out.append((widths, words))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=16384)
+def _text_extent(family: str, bold: bool, text: str) -> tuple[float, float]:
+    """(width on one line, widest word) of `text` at the reference size."""
+    face = Face(family, bold)
+    return face.ref_width(text), max((face.ref_width(w) for w in text.split()), default=0.0)
 
 
 def _water_fill(nat: list[float], mins: list[float], total: float) -> list[float]:

@@ -14,6 +14,7 @@ DejaVu Sans shipped with matplotlib (a wide face, so text measured with it fits 
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -187,8 +188,14 @@ class Token:
     bold: bool = False
 
 
+# A run of other characters ending with a break character (kept), or the run at the end.
+_ASCII_WORD = re.compile(r"[^ /-]*[ /-]|[^ /-]+")
+
+
 def _split_words(text: str) -> list[str]:
     """Split into words keeping the trailing space; CJK characters are each a break point."""
+    if text.isascii():  # no wide characters: only the break characters split
+        return _ASCII_WORD.findall(text)
     words: list[str] = []
     buf = ""
     for ch in text:

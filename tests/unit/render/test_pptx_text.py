@@ -95,3 +95,33 @@ def test_ascii_fast_path_measures_like_the_character_loop() -> None:
         ]
         expected = 0.0 + font.getlength("".join(plain)) if plain else 0.0
         assert _width_at_ref.__wrapped__(path, text) == expected
+
+
+def test_ascii_word_split_matches_the_character_loop() -> None:
+    import itertools
+
+    from deckgen.render.pptx_text import _split_words
+
+    def by_characters(text: str) -> list[str]:
+        words, buf = [], ""
+        for ch in text:
+            buf += ch
+            if ch in " -/":
+                words.append(buf)
+                buf = ""
+        return [*words, buf] if buf else words
+
+    for n in range(6):
+        for chars in itertools.product("a -/\n", repeat=n):
+            text = "".join(chars)
+            assert _split_words(text) == by_characters(text)
+    assert _split_words("Net-new ARR / seat  up") == [
+        "Net-",
+        "new ",
+        "ARR ",
+        "/",
+        " ",
+        "seat ",
+        " ",
+        "up",
+    ]
