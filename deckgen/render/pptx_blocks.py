@@ -401,39 +401,61 @@ def one_line(
     name: str = "",
 ) -> Any:
     """A short label/value: shrink to fit `max_lines` in the box, then truncate with "…"."""
-    family = font or ctx.body_font
-    pieces: Sequence[Piece] = _pieces_from_text(text, bold, colour)
+    pieces, fitted, notes = _one_line_layout(
+        text, font or ctx.body_font, rect.w, rect.h, size, min_size, colour, bold, max_lines
+    )
+    for note in notes:
+        ctx.note(note)
+    # The paragraph as `p.alignment = align`, `tpl.set_spacing(p, line_pct=100)` and `write`
+    # would leave it, written into the box's XML.
+    p_pr = f"<a:pPr{_algn(align)}>{_SPACING_0}</a:pPr>"
+    runs = pieces_xml(ctx, pieces, fitted, colour, font=font)
+    return textbox(slide, rect, anchor=anchor, name=name, paras=_para_xml(runs, p_pr))
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _one_line_layout(
+    text: str,
+    family: str,
+    w: int,
+    h: int,
+    size: float,
+    min_size: float,
+    colour: str,
+    bold: bool,
+    max_lines: int,
+) -> tuple[tuple[Piece, ...], float, tuple[str, ...]]:
+    """`one_line`'s measuring: (pieces to write, their size, notes for the report). Cached by
+    all it depends on: the same labels in the same boxes recur in every deck of a batch."""
+    notes: list[str] = []
+    pieces = _pieces_from_text(text, bold, colour)
     paras = [ParaSpec(tokens(pieces))]
-    width = pt(rect.w)
-    height = min(pt(rect.h), max_lines * size * LINE_HEIGHT + 0.5)
+    width = pt(w)
+    height = min(pt(h), max_lines * size * LINE_HEIGHT + 0.5)
     result = fit(paras, family, width, height, size, min_size, step=0.5)
     if not result.fits:
         markers = [m.group(0) for m in MARKER_RE.finditer(clean(text))]
         if markers:
             # Never cut a `[[...]]` marker (`deckgen check` must find it whole): show only the
             # markers, as small as needed, over as many lines as the box holds.
-            pieces = [Piece(m, True, True) for m in markers]
+            pieces = tuple(Piece(m, True, True) for m in markers)
             result = fit(
                 [ParaSpec(tokens(pieces))],
                 family,
                 width,
-                pt(rect.h),
+                pt(h),
                 size,
                 min(min_size, 7),
                 step=0.5,
             )
-            ctx.note(f"text around a placeholder dropped to fit: {clean(text)[:60]!r}")
+            notes.append(f"text around a placeholder dropped to fit: {clean(text)[:60]!r}")
         else:
-            room = max(1, min(max_lines, int(pt(rect.h) // (result.size * LINE_HEIGHT))))
+            room = max(1, min(max_lines, int(pt(h) // (result.size * LINE_HEIGHT))))
             cut = truncate_to_lines(clean(text), family, result.size, width, room, bold=bold)
             if cut != clean(text):
-                ctx.note(f"text shortened to fit: {clean(text)[:60]!r}")
+                notes.append(f"text shortened to fit: {clean(text)[:60]!r}")
             pieces = _pieces_from_text(cut, bold, colour)
-    # The paragraph as `p.alignment = align`, `tpl.set_spacing(p, line_pct=100)` and `write`
-    # would leave it, written into the box's XML.
-    p_pr = f"<a:pPr{_algn(align)}>{_SPACING_0}</a:pPr>"
-    runs = pieces_xml(ctx, pieces, result.size, colour, font=font)
-    return textbox(slide, rect, anchor=anchor, name=name, paras=_para_xml(runs, p_pr))
+    return pieces, result.size, tuple(notes)
 
 
 def _algn(align: Any) -> str:
@@ -733,10 +755,15 @@ HEADLINE_SIZE = 14.0
 
 def headline_height(ctx: Ctx, text: str, width: int) -> tuple[float, int]:
     """(font size, height) of a chart's "so what" headline: up to 3 lines, 14pt down to 11pt."""
-    paras = [ParaSpec(tokens(pieces_from_text(text, bold=True)))]
+    return _headline_height(ctx.body_font, text, width)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _headline_height(family: str, text: str, width: int) -> tuple[float, int]:
+    paras = [ParaSpec(tokens(_pieces_from_text(text, True, None)))]
     result = fit(
         paras,
-        ctx.body_font,
+        family,
         pt(width),
         3 * HEADLINE_SIZE * LINE_HEIGHT,
         HEADLINE_SIZE,
