@@ -196,7 +196,7 @@ def pieces_from_text(text: str, *, bold: bool = False, colour: str | None = None
     return list(_pieces_from_text(text, bold, colour))
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def _pieces_from_text(text: str, bold: bool, colour: str | None) -> tuple[Piece, ...]:
     """`pieces_from_text`, cached: a deck splits the same cells and labels ~900 times (measure
     at several sizes, then draw); pieces are immutable, so callers can share them."""
@@ -292,7 +292,7 @@ def pieces_xml(
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=16384, typed=True)
+@functools.lru_cache(maxsize=4096, typed=True)
 def _run_xml(
     text: str,
     size: float | None,
@@ -413,7 +413,7 @@ def one_line(
     return textbox(slide, rect, anchor=anchor, name=name, paras=_para_xml(runs, p_pr))
 
 
-@functools.lru_cache(maxsize=8192, typed=True)
+@functools.lru_cache(maxsize=2048, typed=True)
 def _one_line_layout(
     text: str,
     family: str,
@@ -758,7 +758,7 @@ def headline_height(ctx: Ctx, text: str, width: int) -> tuple[float, int]:
     return _headline_height(ctx.body_font, text, width)
 
 
-@functools.lru_cache(maxsize=4096, typed=True)
+@functools.lru_cache(maxsize=1024, typed=True)
 def _headline_height(family: str, text: str, width: int) -> tuple[float, int]:
     paras = [ParaSpec(tokens(_pieces_from_text(text, True, None)))]
     result = fit(
@@ -864,7 +864,7 @@ def _cell_pieces(ctx: Ctx, cell: Cell) -> tuple[Piece, ...]:
     return _cell_pieces_for(cell, ctx.status(cell.status) if cell.status else None)
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def _cell_pieces_for(cell: Cell, status_colour: str | None) -> tuple[Piece, ...]:
     """A cell's pieces, its status dot in `status_colour` (cached: a deck plans each table at
     several sizes and draws it; measuring passes None, the dot's colour is not measured)."""
@@ -876,7 +876,7 @@ def _cell_pieces_for(cell: Cell, status_colour: str | None) -> tuple[Piece, ...]
     return pieces
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def _cell_measure(cell: Cell) -> tuple[str, bool, tuple[Token, ...]]:
     """What table planning measures of a cell: its text, whether any of it is bold, tokens."""
     pieces = _cell_pieces_for(cell, None)
@@ -917,7 +917,7 @@ def _natural_widths(family: str, block: TableBlock, size: float) -> tuple[list[f
     return nat, mins
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=64)
 def _column_extents(
     family: str, columns: tuple[str, ...], rows: tuple[tuple[Cell, ...], ...]
 ) -> tuple[tuple[float, float], ...]:
@@ -938,7 +938,7 @@ def _column_extents(
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def _text_extent(family: str, bold: bool, text: str) -> tuple[float, float]:
     """(width on one line, widest word) of `text` at the reference size."""
     face = Face(family, bold)
@@ -997,7 +997,7 @@ def plan_table(ctx: Ctx, block: TableBlock, width: int, size: float) -> TablePla
     )
 
 
-@functools.lru_cache(maxsize=512, typed=True)
+@functools.lru_cache(maxsize=128, typed=True)
 def _plan_table(family: str, block: TableBlock, width: int, size: float) -> TablePlan:
     ncol = len(block.columns)
     total = pt(width)
@@ -1207,7 +1207,7 @@ def _text_paras(ctx: Ctx, block: TextBlock, size: float) -> list[_ParaItem]:
     return list(_text_items(block, size, ctx.primary))
 
 
-@functools.lru_cache(maxsize=2048, typed=True)
+@functools.lru_cache(maxsize=256, typed=True)
 def _text_items(block: TextBlock, size: float, primary: str) -> tuple[_ParaItem, ...]:
     """A text block's paragraphs as (measure spec, pieces, model paragraph), the heading in
     `primary`. Cached: a block is measured at several sizes, then drawn, in one deck."""
@@ -1225,7 +1225,7 @@ def _text_items(block: TextBlock, size: float, primary: str) -> tuple[_ParaItem,
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def is_all_placeholder(block: TextBlock) -> bool:
     runs = [r for p in block.paragraphs for r in p.runs if r.placeholder or r.text.strip()]
     return bool(runs) and all(r.placeholder is not None for r in runs)
@@ -1238,7 +1238,7 @@ def text_height(ctx: Ctx, block: TextBlock, width: int, size: float) -> int:
     return _text_block_height(ctx.body_font, ctx.primary, block, width, size)
 
 
-@functools.lru_cache(maxsize=4096, typed=True)
+@functools.lru_cache(maxsize=1024, typed=True)
 def _text_block_height(family: str, primary: str, block: TextBlock, width: int, size: float) -> int:
     """`text_height`, cached: the arranger and `draw_text` ask for a block's height at the same
     sizes several times a deck."""

@@ -172,7 +172,7 @@ def scaled_width(ref_width: float, size_pt: float) -> float:
     return ref_width * size_pt / _REF_SIZE * SAFETY
 
 
-@functools.lru_cache(maxsize=65536, typed=True)
+@functools.lru_cache(maxsize=8192, typed=True)
 def _face_width(family: str, bold: bool, text: str, size_pt: float) -> float:
     """`Face(family, bold).width(text, size_pt)`: one cache look-up instead of two (the font
     path, then the reference width) and a dataclass; a deck measures ~1,500 strings, mostly the
@@ -295,7 +295,7 @@ def text_height(
 # many times a deck (measure a block to share a region, shrink it, draw it) and in every deck of
 # a batch (headings, labels, table headers): these caches answer from a dict. They are bounded
 # and keyed by everything the answer depends on (the font family is part of each key).
-@functools.lru_cache(maxsize=8192, typed=True)
+@functools.lru_cache(maxsize=2048, typed=True)
 def _text_height(
     paras: tuple[ParaSpec, ...], family: str, size_pt: float, width_pt: float, line_height: float
 ) -> tuple[float, int]:
@@ -326,7 +326,7 @@ def fit(
     return _fit(tuple(paras), family, width_pt, height_pt, max_size, min_size, step, line_height)
 
 
-@functools.lru_cache(maxsize=8192, typed=True)
+@functools.lru_cache(maxsize=2048, typed=True)
 def _fit(
     paras: tuple[ParaSpec, ...],
     family: str,
@@ -364,7 +364,7 @@ def truncate_to_lines(
     return _truncate_to_lines(text, family, size_pt, width_pt, max_lines, bold, force)
 
 
-@functools.lru_cache(maxsize=4096, typed=True)
+@functools.lru_cache(maxsize=1024, typed=True)
 def _truncate_to_lines(
     text: str,
     family: str,
