@@ -1211,11 +1211,15 @@ def hex_colour(colour: str) -> str:
     return _hex(colour)
 
 
+@functools.lru_cache(maxsize=256)  # a deck uses a handful of colours, hundreds of times
 def _hex(colour: str) -> str:
     value = colour.lstrip("#").upper()
-    if not re.fullmatch(r"[0-9A-F]{6}", value):
+    if not _RGB.fullmatch(value):
         raise ValueError(f"not an RGB colour: {colour!r}")
     return value
+
+
+_RGB = re.compile(r"[0-9A-F]{6}")
 
 
 def cell_pr_xml(
