@@ -121,6 +121,10 @@ def _ref_font(path: str) -> ImageFont.FreeTypeFont:
 
 @functools.lru_cache(maxsize=65536)
 def _width_at_ref(path: str, text: str) -> float:
+    if "\n" in text:
+        # A line feed is a forced break (see `_wrap`), and PIL's layout engine rejects it: a
+        # multi-line string (a table cell from a quoted CSV field) is as wide as its widest line.
+        return max(_width_at_ref(path, line) for line in text.split("\n"))
     font = _ref_font(path)
     total = 0.0
     if text.isascii():

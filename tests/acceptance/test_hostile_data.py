@@ -51,3 +51,44 @@ def test_hostile_account_renders_safely(tmp_path: Path) -> None:
     assert "\x1b" not in text and "_x001B_" not in text
     assert prs.core_properties.title.startswith("{{ config }}")
     assert lint_pptx(deck) == []
+
+
+def test_line_breaks_inside_table_cells_render(tmp_path: Path) -> None:
+    """A quoted CSV field may hold a line feed: the cell shows two lines, the deck renders."""
+    book = tmp_path / "book"
+    shutil.copytree(SAMPLE, book)
+    for name, column in (("goals", "goal"), ("actions", "action")):
+        table = book / f"{name}.csv"
+        rows = list(csv.DictReader(table.open(encoding="utf-8", newline="")))
+        for row in rows:
+            if row["account_id"] == "A-0001":
+                row[column] += "\nsecond line"
+        with table.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    out = tmp_path / "out"
+    result = invoke(
+        "render",
+        book,
+        "--account",
+        "A-0001",
+        "--deck",
+        "enterprise",
+        "--as-of",
+        AS_OF,
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    [deck] = list(out.rglob("*.pptx"))
+    cells = [
+        cell.text
+        for slide in Presentation(str(deck)).slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+        for cell in row.cells
+    ]
+    assert any(c.endswith("\nsecond line") or c.endswith("\vsecond line") for c in cells), cells
+    assert lint_pptx(deck) == []

@@ -125,3 +125,8 @@ def test_ascii_word_split_matches_the_character_loop() -> None:
         " ",
         "up",
     ]
+
+
+def test_a_multi_line_string_is_as_wide_as_its_widest_line() -> None:
+    face = Face("DejaVu Sans")
+    assert face.width("short\na much longer line", 12) == face.width("a much longer line", 12)
