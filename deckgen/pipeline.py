@@ -6,18 +6,42 @@ Commands call these functions; nothing else chains stages, so the flow reads top
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from deckgen.book.load import Book, load_book
-from deckgen.book.validate import ValidationReport, validate
 from deckgen.config import Config, load_config
 from deckgen.errors import ConfigError, DataError
 from deckgen.metrics.results import AccountMetrics
+
+if TYPE_CHECKING:
+    # Loading and validating need pandas (~0.3 s to import); they are imported where they run,
+    # so that rendering one account prepared in another process never imports it.
+    from deckgen.background import Background
+    from deckgen.book.load import Book
+    from deckgen.book.validate import ValidationReport
+
+
+class RenderInputs(Protocol):
+    """What renderers read besides an account's metrics: the effective config, the as-of date
+    and, from the book's feature catalog, the modules of the account's product.
+
+    `Prepared` (a whole book) and `PreparedAccount` (one account, no tables) both provide it.
+    """
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def as_of(self) -> date: ...
+
+    def product_modules(self, m: AccountMetrics) -> frozenset[str] | None: ...
 
 
 @dataclass
@@ -43,6 +67,14 @@ class Prepared:
         hint = f"; did you mean {guess!r}?" if guess else ""
         raise DataError(f"no account {account_id!r} in the book{hint}")
 
+    def product_modules(self, m: AccountMetrics) -> frozenset[str] | None:
+        """The modules (casefolded) of `m`'s product, from the book's feature catalog; None when
+        the book cannot tell. The email lists only shipped roadmap items of these modules."""
+        from deckgen.render.email_content import product_modules
+
+        catalog = self.book.get("feature_catalog") if self.book is not None else None
+        return product_modules(catalog, m.facts.product_type)
+
 
 def load_and_validate(
     book_path: str | Path,
@@ -52,6 +84,9 @@ def load_and_validate(
     encoding: str = "utf-8-sig",
     overrides: dict[str, Any] | None = None,
 ) -> tuple[Book, Config, ValidationReport, date]:
+    from deckgen.book.load import load_book
+    from deckgen.book.validate import validate
+
     as_of = as_of or date.today()
     config = load_config(config_path, book_dir=book_path, overrides=overrides)
     book = load_book(book_path, config, encoding=encoding)
@@ -78,6 +113,135 @@ def prepare(
         book, config, as_of=as_of, quarter=quarter, gates=report.gates, account_ids=account_ids
     )
     return Prepared(book, config, report, metrics, as_of, quarter)
+
+
+@dataclass(frozen=True)
+class PreparedAccount:
+    """One account's metrics and the settings they were computed with, without the book.
+
+    Plain Python objects only (no pandas), so it pickles small (~12 KB) and a process that
+    receives it never imports pandas.
+    """
+
+    config: Config
+    as_of: date
+    quarter: str | None
+    metrics: AccountMetrics
+    modules: frozenset[str] | None  # `Prepared.product_modules` of this account
+
+    def product_modules(self, m: AccountMetrics) -> frozenset[str] | None:
+        if m.account_id != self.metrics.account_id:
+            raise ValueError(f"prepared for {self.metrics.account_id!r}, not {m.account_id!r}")
+        return self.modules
+
+
+def prepare_account(
+    book_path: str | Path,
+    account_id: str,
+    *,
+    config_path: str | Path | None = None,
+    as_of: date | None = None,
+    quarter: str | None = None,
+    encoding: str = "utf-8-sig",
+) -> PreparedAccount:
+    """`prepare` for one account: the same metrics, computed only as far as it needs.
+
+    Benchmarks compare with the whole book, so every account still goes through the first pass
+    (health, usage, support: what cohorts are built from); only this account is completed.
+    An id not in the book raises `DataError`, with the same "did you mean" as `Prepared.account`.
+    """
+    from deckgen.metrics.engine import compute_metrics
+
+    book, config, report, as_of = load_and_validate(
+        book_path, config_path=config_path, as_of=as_of, encoding=encoding
+    )
+    options: dict[str, Any] = {"as_of": as_of, "quarter": quarter, "gates": report.gates}
+    metrics = compute_metrics(book, config, account_ids=[account_id], **options)
+    if not metrics:  # not in the book: the hint is chosen from every account's id
+        metrics = compute_metrics(book, config, **options)
+    prepared = Prepared(book, config, report, metrics, as_of, quarter)
+    m = prepared.account(account_id)
+    return PreparedAccount(config, as_of, quarter, m, prepared.product_modules(m))
+
+
+def prepare_account_in_background(
+    book_path: str | Path, account_id: str, **options: Any
+) -> Background[PreparedAccount]:
+    """Start `prepare_account` in a forked process; `.result()` waits for it.
+
+    For `deckgen render`: the caller imports and readies the renderers meanwhile (see
+    `deckgen.background` for why and how).
+    """
+    from deckgen.background import Background
+
+    return Background(prepare_account, book_path, account_id, **options)
+
+
+def ready_renderers(formats: tuple[str, ...], *, template: Path | None = None) -> None:
+    """Import and warm up the deck renderer, for `deckgen render` while its book is prepared.
+
+    None of this depends on the account: importing python-pptx and matplotlib (~0.6 s), and the
+    first deck's one-off work (the template `template` or the default one, chart style, deck
+    specs, text templates, fonts, locale data: ~0.1 s). Done here, it overlaps with preparing
+    the book in another process instead of following it. Best effort: a failing step is left
+    for rendering to report, in its proper order (after the book's own problems).
+    """
+    if "pptx" not in formats:
+        return
+    # What this makes (modules, classes, caches) lives as long as the process: the cyclic
+    # collector's passes over it find nothing to free (~10% of this step while importing, and
+    # again at every later full collection), so it is paused meanwhile and the result frozen
+    # out of its sight, as the batch parent freezes its book before forking.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _ready_decks(template)
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _ready_decks(template: Path | None) -> None:
+    import deckgen.render.pptx  # noqa: F401 - python-pptx and matplotlib
+    from deckgen.charting.style import load_style
+    from deckgen.model.build import DECK_KINDS
+    from deckgen.model.specs import load_spec
+    from deckgen.narrative.env import compile_text_templates
+    from deckgen.narrative.formats import Formatter
+    from deckgen.render.pptx_template import prepared_template
+    from deckgen.render.pptx_text import Face
+
+    def theme_fonts() -> None:
+        theme = prepared_template(template).theme
+        for family in sorted({theme.major_font, theme.minor_font}):
+            for bold in (False, True):
+                Face(family, bold).ref_width("0")  # finds (fc-match: ~10 ms) and opens the TTF
+
+    def specs() -> None:
+        for kind in DECK_KINDS:
+            load_spec(kind, None)  # called as build_deck calls it, so its cache is hit
+
+    def text_templates() -> None:
+        compile_text_templates("narrative", "notes", overrides=None)
+
+    def locale_data() -> None:
+        f = Formatter()  # babel loads its locale data and number patterns on first use
+        f.money(12_345.0)
+        f.money(123.0)
+        f.number(1.5, 1)
+        f.date(date.today())
+
+    steps: list[Callable[[], object]] = [
+        load_style,
+        theme_fonts,
+        specs,
+        text_templates,
+        locale_data,
+    ]
+    for step in steps:
+        with contextlib.suppress(Exception):
+            step()
 
 
 def book_fingerprint(book_path: str | Path, config: Config) -> str:
@@ -121,7 +285,7 @@ def deck_file_name(m: AccountMetrics, kind: str, ext: str = "pptx") -> str:
 
 
 def render_decks(
-    prepared: Prepared,
+    prepared: RenderInputs,
     m: AccountMetrics,
     out_dir: Path,
     *,
@@ -180,7 +344,7 @@ DOCUMENT_FORMATS = ("briefing", "preread", "followup")
 
 
 def render_formats(
-    prepared: Prepared,
+    prepared: RenderInputs,
     m: AccountMetrics,
     out_dir: Path,
     formats: tuple[str, ...],

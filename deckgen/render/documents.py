@@ -45,7 +45,7 @@ from deckgen.narrative.formats import DASH, Formatter
 
 if TYPE_CHECKING:
     from deckgen.charting.style import ChartStyle
-    from deckgen.pipeline import OutputFile, Prepared
+    from deckgen.pipeline import OutputFile, RenderInputs
 
 KINDS = ("briefing", "preread", "followup")
 TRACKER_KIND = "action_plan"
@@ -1367,7 +1367,7 @@ def build_document(
 
 
 def render_documents(
-    prepared: Prepared,
+    prepared: RenderInputs,
     m: AccountMetrics,
     folder: Path,
     kinds: list[str],

@@ -32,7 +32,7 @@ from deckgen.model.build import gets_email
 from deckgen.model.deck import ChartSpec
 from deckgen.narrative.env import html_env, render_text, text_env
 from deckgen.narrative.formats import Formatter
-from deckgen.render.email_content import EmailChart, email_view, link, product_modules
+from deckgen.render.email_content import EmailChart, email_view, link
 from deckgen.render.email_message import (
     EmailImage,
     address,
@@ -47,7 +47,7 @@ from deckgen.render.email_message import (
 
 if TYPE_CHECKING:
     from deckgen.charting.style import ChartStyle
-    from deckgen.pipeline import OutputFile, Prepared
+    from deckgen.pipeline import OutputFile, RenderInputs
 
 __all__ = [
     "EmailImage",
@@ -99,7 +99,7 @@ class RenderedEmail:
 
 
 def build_email(
-    prepared: Prepared,
+    prepared: RenderInputs,
     m: AccountMetrics,
     *,
     templates: Path | None = None,
@@ -127,9 +127,7 @@ def build_email(
     specs = _email_specs(m, config)
     charts, images = _draw_charts(m, specs, style, domain_of(sender))
     colours = {**dataclasses.asdict(style.palette), **dataclasses.asdict(style.status)}
-    book = getattr(prepared, "book", None)
-    catalog = book.get("feature_catalog") if book is not None else None
-    view = email_view(m, f, config, charts, colours, product_modules(catalog, m.facts.product_type))
+    view = email_view(m, f, config, charts, colours, prepared.product_modules(m))
     context: dict[str, Any] = {"v": view, "m": m, "f": f, "config": config.as_dict()}
 
     subject = one_line(_render(m, SUBJECT_TEMPLATE, overrides, context, html=False), 250)
@@ -240,7 +238,7 @@ def email_file_name(m: AccountMetrics, ext: str) -> str:
 
 
 def render_email_files(
-    prepared: Prepared,
+    prepared: RenderInputs,
     m: AccountMetrics,
     folder: Path,
     *,

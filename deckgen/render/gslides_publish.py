@@ -27,7 +27,7 @@ from deckgen.render.gslides_requests import GslidesSettings, RateLimits
 if TYPE_CHECKING:
     from deckgen.charting.style import ChartStyle
     from deckgen.metrics.results import AccountMetrics
-    from deckgen.pipeline import OutputFile, Prepared
+    from deckgen.pipeline import OutputFile, RenderInputs
     from deckgen.render.gslides_client import GslidesSession
 
 __all__ = ["publish_decks", "reset_sessions", "session_for"]
@@ -85,7 +85,7 @@ def _output(
 
 
 def publish_decks(
-    prepared: Prepared,
+    prepared: RenderInputs,
     m: AccountMetrics,
     out_dir: Path,
     *,
