@@ -228,11 +228,14 @@ def _worker_task(account_id: str) -> dict[str, Any]:
     return _render_one(prepared, m, qbr, options, digest)
 
 
-def _warm_up() -> None:
-    """Load fonts and chart styles in the parent so forked workers start warm."""
+def _warm_up(formats: tuple[str, ...] = ("pptx",), template: Path | None = None) -> None:
+    """Load fonts, chart styles and the deck renderer in the parent so forked workers start
+    warm and share those pages, instead of each importing python-pptx on its first deck."""
     from deckgen.charting.mpl import warm_up
+    from deckgen.pipeline import ready_renderers
 
     warm_up()
+    ready_renderers(formats, template=template)
 
 
 def run_batch(
@@ -306,7 +309,7 @@ def _execute(
 ) -> Iterator[dict[str, Any]]:
     if not todo:
         return
-    _warm_up()
+    _warm_up(options.formats, options.template)
     jobs = max(1, min(options.jobs, len(todo)))
     if jobs == 1:
         for m, qbr, digest in todo.values():
