@@ -39,15 +39,18 @@ def private_mib() -> float:
     return total / 1024
 
 
-def _render(account_id: str) -> float:
-    """One enterprise deck; returns this worker's private memory (MiB) afterwards."""
+def _render(m: object) -> float:
+    """One enterprise deck; returns this worker's private memory (MiB) afterwards.
+
+    The account's metrics come with the task, pickled, as `deckgen batch` sends them (see
+    `deckgen.batch._worker_task`), not read from the parent's copy of the book.
+    """
     from deckgen.pipeline import render_decks
 
     prepared = _STATE["prepared"]
-    m = prepared.account(account_id)  # type: ignore[attr-defined]
     render_decks(
         prepared,
-        m,
+        m,  # type: ignore[arg-type]
         Path(str(_STATE["out"])),
         kinds=["enterprise"],  # type: ignore[arg-type]
         charts=str(_STATE["charts"]),
@@ -55,7 +58,7 @@ def _render(account_id: str) -> float:
     return private_mib()
 
 
-def run(ids: list[str], jobs: int) -> tuple[float, list[float]]:
+def run(ids: list[object], jobs: int) -> tuple[float, list[float]]:
     t = time.perf_counter()
     if jobs == 1:
         peaks = [_render(a) for a in ids]
@@ -94,7 +97,7 @@ def main() -> None:
         f"book {args.accounts} accounts: load + validate + metrics {time.perf_counter() - t:.1f} s"
     )
     ids = [
-        m.account_id
+        m
         for m in prepared.metrics
         if m.status in ("ok", "review") and m.tier in ("enterprise", "mid_market")
     ]

@@ -86,7 +86,7 @@ def direction(value: float | None, flat_band: float = 2.0) -> str | None:
 # numbers, many of them the same (peer medians, quarters), and a batch repeats them across accounts.
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _number(value: float, digits: int, locale: str) -> str:
     fmt = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     return format_decimal(
@@ -94,7 +94,7 @@ def _number(value: float, digits: int, locale: str) -> str:
     )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _money(value: float, currency: str, locale: str, compact: bool) -> str:
     try:
         if compact and abs(value) >= 10_000:

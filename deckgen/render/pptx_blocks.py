@@ -79,7 +79,7 @@ _DASHES = {"–", "—", "-", ""}
 # --------------------------------------------------------------------------- basics
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=8192)
 def clean(text: str) -> str:
     """Make any string safe for the pptx writer.
 

@@ -119,7 +119,7 @@ def _ref_font(path: str) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, _REF_SIZE)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=16384)
 def _width_at_ref(path: str, text: str) -> float:
     if "\n" in text:
         # A line feed is a forced break (see `_wrap`), and PIL's layout engine rejects it: a
@@ -230,7 +230,7 @@ def wrap(tokens: Sequence[Token], family: str, size_pt: float, width_pt: float) 
     return list(_wrap(tuple(tokens), family, size_pt, width_pt))
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=8192)
 def _wrap(
     tokens: tuple[Token, ...], family: str, size_pt: float, width_pt: float
 ) -> tuple[str, ...]:
