@@ -261,39 +261,15 @@ def _zip(members: Iterable[_Member]) -> bytes:
     for m in members:
         flags = 0 if m.name.isascii() else 0x800  # bit 11: the name is UTF-8
         offset = len(body)
-        body += _LOCAL.pack(
-            0x04034B50,
-            _VERSION,
-            flags,
-            _DEFLATED,
-            _DOS_TIME,
-            _DOS_DATE,
-            m.crc,
-            len(m.data),
-            m.size,
-            len(m.name),
-            0,
-        )
+        # Fields the local header and the directory entry share: version needed, flags,
+        # method, time, date, CRC, compressed and uncompressed sizes.
+        shared = (_VERSION, flags, _DEFLATED, _DOS_TIME, _DOS_DATE, m.crc, len(m.data), m.size)
+        body += _LOCAL.pack(0x04034B50, *shared, len(m.name), 0)
         body += m.name
         body += m.data
+        # ... plus, in the directory: version made by first; extra, comment, disk, attributes.
         directory += _CENTRAL.pack(
-            0x02014B50,
-            _VERSION,
-            _VERSION,
-            flags,
-            _DEFLATED,
-            _DOS_TIME,
-            _DOS_DATE,
-            m.crc,
-            len(m.data),
-            m.size,
-            len(m.name),
-            0,
-            0,
-            0,
-            0,
-            0,
-            offset,
+            0x02014B50, _VERSION, *shared, len(m.name), 0, 0, 0, 0, 0, offset
         )
         directory += m.name
         count += 1
