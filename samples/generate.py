@@ -669,15 +669,6 @@ ACTIONS = {
         "Collect baseline numbers for ROI",
     ),
 }
-ACTION_STATUS = (
-    "not started",
-    "in progress",
-    "blocked",
-    "at risk",
-    "overdue",
-    "complete",
-    "cancelled",
-)
 
 
 # --------------------------------------------------------------------------------------------

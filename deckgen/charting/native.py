@@ -82,69 +82,9 @@ def _reproducible_workbooks() -> None:
             super().__init__(*args, **kwargs)
             self.set_properties({"created": datetime(2000, 1, 1, tzinfo=timezone.utc)})
 
-        def _get_packager(self) -> Any:
-            return _CachingPackager()
-
     chart_xlsx.Workbook = FixedDateWorkbook
 
 
-# Parts of a chart workbook that depend on the data: written by xlsxwriter for every chart.
-_DATA_PARTS = ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml")
-# The other parts (content types, relationships, workbook, styles, theme, core and app
-# properties) depend only on the cell formats used and on whether there are strings; kept as
-# xlsxwriter wrote them the first time, keyed by that.
-_PACKAGE_PARTS: dict[tuple[Any, ...], list[tuple[str, bool, Any]]] = {}
-
-
-def _caching_packager_class() -> type:
-    from io import BytesIO, StringIO
-
-    from xlsxwriter.packager import Packager
-
-    class CachingPackager(Packager):
-        """xlsxwriter's packager, writing only the worksheet and shared strings per workbook.
-
-        The workbook python-pptx embeds in a chart holds one sheet of plain cells, so every
-        other part is the same for charts with the same number formats; writing them (XML
-        writers over ~10 files) was most of the workbook's cost. The bytes are unchanged.
-        """
-
-        def _create_package(self) -> Any:
-            wb = self.workbook
-            if len(wb.worksheets()) != 1 or not self.in_memory:  # pragma: no cover - not ours
-                return super()._create_package()
-            key = (
-                tuple((f.num_format, f.xf_index) for f in wb.formats),
-                bool(wb.str_table.count),
-                wb.worksheets()[0].name,
-            )
-            cached = _PACKAGE_PARTS.get(key)
-            if cached is None:
-                files = super()._create_package()
-                _PACKAGE_PARTS[key] = [
-                    (name, binary, None if name in _DATA_PARTS else f.getvalue())
-                    for f, name, binary in files
-                ]
-                return files
-            self.filenames: list[Any] = []
-            self._write_worksheet_files()
-            self._write_shared_strings_file()
-            fresh = {name: f for f, name, _ in self.filenames}
-            out = []
-            for name, binary, data in cached:
-                if data is None:
-                    out.append((fresh[name], name, binary))
-                else:
-                    out.append((BytesIO(data) if binary else StringIO(data), name, binary))
-            return out
-
-    return CachingPackager
-
-
-_CachingPackager: Any = None
-
-
-_CachingPackager = _caching_packager_class()
 _reproducible_workbooks()
 
 __all__ = ["CHART_TYPES", "add_native_chart", "set_alt_text"]

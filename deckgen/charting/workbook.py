@@ -2,8 +2,8 @@
 
 Every native chart carries a workbook holding its data, so a CSM can edit the numbers in
 PowerPoint. python-pptx writes it with xlsxwriter (`CategoryChartData.xlsx_blob`), which costs
-~1 ms a chart even with the static parts cached (`native._caching_packager_class`): a workbook
-object, formats, XML writers and a zip file for a sheet of a dozen cells. `chart_workbook`
+~1 ms a chart: a workbook object, formats, XML writers and a zip file for a sheet of a dozen
+cells. `chart_workbook`
 returns the same bytes in a fraction of that:
 
 - The first chart of each *shape* (the cell formats used, in the order xlsxwriter numbers them,

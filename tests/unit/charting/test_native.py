@@ -173,7 +173,7 @@ def test_set_alt_text_on_a_picture(style: ChartStyle) -> None:
 
 
 def _plain_workbook_blob(data: Any) -> bytes:
-    """The embedded workbook as xlsxwriter's own packager writes it (no cached parts)."""
+    """The embedded workbook as xlsxwriter's own packager writes it."""
     import pptx.chart.xlsx as chart_xlsx
     from xlsxwriter.packager import Packager
 
@@ -190,7 +190,7 @@ def _plain_workbook_blob(data: Any) -> bytes:
         chart_xlsx.Workbook = fast
 
 
-def test_embedded_workbook_parts_are_cached_without_changing_bytes(style: ChartStyle) -> None:
+def test_embedded_workbook_is_xlsxwriters_with_a_fixed_date(style: ChartStyle) -> None:
     import openpyxl
     from pptx.chart.xlsx import CategoryWorkbookWriter
 
