@@ -4,7 +4,9 @@
 
 Generates a book of `--accounts` accounts with the sample generator, computes metrics once, then
 renders the enterprise deck of the first `--limit` accounts that get one, with 1 and then 2
-worker processes, for each chart mode. Reports decks per second, the peak memory of the largest
+worker processes, for each chart mode. Workers come from `deckgen.workers`, as in `deckgen
+batch`: forked from a warm server that never holds the book, each task carrying one account's
+metrics. Reports decks per second, the peak memory of the largest
 worker (at the start, the middle and the end of the run, to show it stays flat), and a
 projection for 10,000 accounts. Targets on 2 cores: >= 6 enterprise decks/s with
 matplotlib charts, >= 30/s with native charts, <= 150 MiB per worker, flat over the batch.
@@ -13,8 +15,6 @@ matplotlib charts, >= 30/s with native charts, <= 150 MiB per worker, flat over 
 from __future__ import annotations
 
 import argparse
-import gc
-import multiprocessing as mp
 import sys
 import tempfile
 import time
@@ -39,17 +39,23 @@ def private_mib() -> float:
     return total / 1024
 
 
-def _render(m: object) -> float:
-    """One enterprise deck; returns this worker's private memory (MiB) afterwards.
+def _init(state: dict[str, object]) -> None:
+    """Once per worker, as `deckgen.batch._worker_init`: the run's config, dates and options."""
+    _STATE.update(state)
+
+
+def _render(m: object, modules: frozenset[str] | None) -> float:
+    """One enterprise deck; returns this process's private memory (MiB) afterwards.
 
     The account's metrics come with the task, pickled, as `deckgen batch` sends them (see
-    `deckgen.batch._worker_task`), not read from the parent's copy of the book.
+    `deckgen.batch._worker_task`).
     """
-    from deckgen.pipeline import render_decks
+    from deckgen.pipeline import PreparedAccount, render_decks
 
-    prepared = _STATE["prepared"]
+    config, as_of, quarter = _STATE["common"]  # type: ignore[misc]
+    inputs = PreparedAccount(config, as_of, quarter, m, modules)  # type: ignore[arg-type]
     render_decks(
-        prepared,
+        inputs,
         m,  # type: ignore[arg-type]
         Path(str(_STATE["out"])),
         kinds=["enterprise"],  # type: ignore[arg-type]
@@ -58,15 +64,17 @@ def _render(m: object) -> float:
     return private_mib()
 
 
-def run(ids: list[object], jobs: int) -> tuple[float, list[float]]:
+def run(prepared: object, ms: list[object], jobs: int) -> tuple[float, list[float]]:
+    from deckgen.workers import worker_pool
+
+    modules = [prepared.product_modules(m) for m in ms]  # type: ignore[attr-defined]
     t = time.perf_counter()
     if jobs == 1:
-        peaks = [_render(a) for a in ids]
+        _init(_STATE)
+        peaks = [_render(m, mod) for m, mod in zip(ms, modules, strict=True)]
     else:
-        gc.collect()
-        gc.freeze()  # as deckgen batch does: workers never copy the parent's book pages
-        with mp.get_context("fork").Pool(jobs) as pool:
-            peaks = pool.map(_render, ids, chunksize=4)
+        with worker_pool(jobs, _init, (dict(_STATE),)) as pool:
+            peaks = list(pool.map(_render, ms, modules, chunksize=4))
     return time.perf_counter() - t, peaks
 
 
@@ -89,7 +97,9 @@ def main() -> None:
 
     from deckgen.batch import _warm_up
     from deckgen.pipeline import prepare
+    from deckgen.workers import start_server
 
+    start_server()  # as `deckgen batch` does: the workers' server warms up while the book loads
     book = generated_book(args.work / f"book-{args.accounts}", args.accounts)
     t = time.perf_counter()
     prepared = prepare(book, as_of=date(2026, 11, 28))
@@ -102,18 +112,18 @@ def main() -> None:
         if m.status in ("ok", "review") and m.tier in ("enterprise", "mid_market")
     ]
     ids = ids[: args.limit]
-    _warm_up()
-    _STATE["prepared"] = prepared
+    _warm_up()  # for the 1-worker rows, which render in this process
+    _STATE["common"] = (prepared.config, prepared.as_of, prepared.quarter)
     print(
         f"{'charts':<8} {'workers':>7} {'decks':>6} {'seconds':>8} {'decks/s':>8} "
         f"{'private MiB/worker':>18} {'start→mid→end':>17} {'10k accounts':>13}"
     )
-    print(f"(parent with the book loaded: {private_mib():.0f} MiB private, shared with workers)")
+    print(f"(this process, with the book loaded: {private_mib():.0f} MiB private; not in workers)")
     for charts in args.charts.split(","):
         _STATE["charts"] = charts
         for jobs in (int(j) for j in args.jobs.split(",")):
             _STATE["out"] = tempfile.mkdtemp(prefix=f"bench-{charts}-{jobs}-")
-            seconds, peaks = run(ids, jobs)
+            seconds, peaks = run(prepared, ids, jobs)
             rate = len(ids) / seconds
             projection = 10_000 / rate / 60
             print(

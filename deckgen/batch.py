@@ -1,21 +1,22 @@
 """QBR-week batch: select accounts, gate them, render in parallel, journal, manifest last.
 
-The parent process loads the book and computes metrics once; worker processes are forked from
-it (so they inherit the book, templates, fonts and styles already loaded) and render one account
-per task. Each finished account is appended to a journal, so an interrupted run resumes; the
-manifest and summary page are written last, atomically, from the journal.
+The parent process loads the book and computes metrics once; worker processes, forked from a
+warm server that never holds the book (`deckgen.workers`), render one account per task: the
+task carries the account's metrics. Each finished account is appended to a journal, so an
+interrupted run resumes; the manifest and summary page are written last, atomically, from the
+journal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 from deckgen import __version__
 from deckgen.errors import DeckgenError
 from deckgen.metrics.results import AccountMetrics
-from deckgen.pipeline import Prepared, account_folder
+from deckgen.pipeline import Prepared, PreparedAccount, RenderInputs, account_folder
 from deckgen.selection import Selection
 
 JOURNAL = ".deckgen/journal.jsonl"
@@ -66,7 +67,7 @@ class BatchResult:
 
 
 def routed_formats(
-    m: AccountMetrics, prepared: Prepared, formats: tuple[str, ...]
+    m: AccountMetrics, prepared: RenderInputs, formats: tuple[str, ...]
 ) -> tuple[tuple[str, ...], list[str]]:
     """The requested formats this account's tier gets, and its deck kinds.
 
@@ -106,7 +107,7 @@ def input_hash(m: AccountMetrics, prepared: Prepared, options: BatchOptions) -> 
 
 
 def _render_one(
-    prepared: Prepared, m: AccountMetrics, qbr: date | None, options: BatchOptions, digest: str
+    prepared: RenderInputs, m: AccountMetrics, qbr: date | None, options: BatchOptions, digest: str
 ) -> dict[str, Any]:
     from deckgen.pipeline import render_formats
 
@@ -217,22 +218,22 @@ def _up_to_date(prev: dict[str, Any] | None, digest: str, out_dir: Path) -> bool
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init() -> None:
+def _worker_init(common: tuple[Any, ...], options: BatchOptions) -> None:
+    """Once per worker: the run's config, dates and options, and a warm renderer for them (the
+    server warmed the default template; a custom one is loaded here, once per worker)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _WORKER.update(common=common, options=options)
+    with contextlib.suppress(Exception):  # rendering reports it, for the account it concerns
+        _warm_up(options.formats, options.template)
 
 
-def _worker_task(m: AccountMetrics, qbr: date | None, digest: str) -> dict[str, Any]:
-    """Render one account in a worker.
-
-    The account's metrics arrive pickled with the task (~8 KB) rather than being read from the
-    parent's memory the worker was forked with: reading an object there bumps its reference
-    count, which copies its memory page into the worker, so a worker that had read each account
-    it rendered grew by ~70 KB an account (60 -> 175 MiB over 4,700 decks). The copy it is sent
-    is freed when the task ends.
-    """
-    prepared: Prepared = _WORKER["prepared"]
-    options: BatchOptions = _WORKER["options"]
-    return _render_one(prepared, m, qbr, options, digest)
+def _worker_task(
+    m: AccountMetrics, modules: frozenset[str] | None, qbr: date | None, digest: str
+) -> dict[str, Any]:
+    """Render one account in a worker, from the metrics the task carries (~8 KB pickled)."""
+    config, as_of, quarter = _WORKER["common"]
+    inputs = PreparedAccount(config, as_of, quarter, m, modules)
+    return _render_one(inputs, m, qbr, _WORKER["options"], digest)
 
 
 def _warm_up(formats: tuple[str, ...] = ("pptx",), template: Path | None = None) -> None:
@@ -316,26 +317,29 @@ def _execute(
 ) -> Iterator[dict[str, Any]]:
     if not todo:
         return
-    _warm_up(options.formats, options.template)
     jobs = max(1, min(options.jobs, len(todo)))
     if jobs == 1:
+        _warm_up(options.formats, options.template)
         for m, qbr, digest in todo.values():
             yield _render_one(prepared, m, qbr, options, digest)
         return
-    # Freeze the parent's objects before forking: the garbage collector then never walks (and
-    # so never copies into each worker) the memory pages of the book and metrics they share.
+    # The parent only waits from here on: freezing keeps its collector from walking the whole
+    # book and its metrics again while it does.
     gc.collect()
     gc.freeze()
-    _WORKER.update(prepared=prepared, options=options)
-    ctx = mp.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
+    from deckgen.workers import worker_pool
+
+    common = (prepared.config, prepared.as_of, prepared.quarter)
+    pool = worker_pool(jobs, _worker_init, (common, options))
     try:
         pending: set[Future[dict[str, Any]]] = set()
         queue = list(reversed(todo))  # popped from the end: in selection order
         # Keep the queue short so Ctrl-C stops quickly and memory stays flat.
         while queue or pending:
             while queue and len(pending) < jobs * 2:
-                pending.add(pool.submit(_worker_task, *todo[queue.pop()]))
+                m, qbr, digest = todo[queue.pop()]
+                modules = prepared.product_modules(m)
+                pending.add(pool.submit(_worker_task, m, modules, qbr, digest))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 yield fut.result()

@@ -477,6 +477,11 @@ def batch(
         as_of=as_of_date,
         shard=shard,
     )
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1:
+        from deckgen.workers import start_server
+
+        start_server()  # warms the workers' renderers on another core while the book loads
     try:
         prepared = prepare(
             book, config_path=config_path, as_of=as_of_date, quarter=quarter, encoding=encoding
@@ -484,9 +489,7 @@ def batch(
     except DataError as exc:
         # For a batch, an unusable book is a usage error: nothing was attempted (exit 2).
         raise UsageDataError(str(exc)) from None
-    options = BatchOptions(
-        out_dir, fmt, template, charts, force, jobs or os.cpu_count() or 1, dry_run
-    )
+    options = BatchOptions(out_dir, fmt, template, charts, force, jobs, dry_run)
     with _progress(quiet) as report:
         result = run_batch(prepared, selection, options, progress=report)
     c = result.counts
