@@ -2,9 +2,10 @@
 
     python benchmarks/bench_email.py [--jobs 2] [--rounds 3] [--book samples/book]
 
-The book is loaded and its metrics computed once (not timed), as `deckgen batch` does; the parent
-warms matplotlib, fonts, the chart style and the jinja templates, then forks `--jobs` workers
-that each render whole emails: charts drawn once per account (opaque PNGs), templates, CSS
+The book is loaded and its metrics computed once (not timed), as `deckgen batch` does; `--jobs`
+workers come from `deckgen.workers` as in a batch (forked from a warm server that never holds the
+book; each task carries one account's metrics), warm the jinja templates and CSS inliner on one
+email, then render whole emails: charts drawn once per account (opaque PNGs), templates, CSS
 inlining, the MIME message serialised to bytes. File writes are left out (they depend on the
 disk, not on deckgen). Every smb and tech_touch account that gets an email is rendered
 `--rounds` times, then only those with all three charts (value trend, users, features): that
@@ -17,7 +18,6 @@ machine it is the steadier of the two.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import statistics
 import sys
@@ -41,18 +41,29 @@ def _timed_render_png(*args: Any, **kwargs: Any) -> bytes:
         _STATE["chart_s"] += time.perf_counter() - start
 
 
-def _render(account_id: str) -> tuple[str, int, float, float, float]:
+def _init(common: tuple[Any, ...], warm: tuple[Any, Any]) -> None:
+    """Once per worker: the run's inputs, the chart timer, and templates warmed on one email."""
+    from deckgen.charting import mpl
+
+    _STATE["common"] = common
+    _STATE["render_png"] = mpl.render_png
+    mpl.render_png = _timed_render_png
+    _render(*warm)
+
+
+def _render(m: Any, modules: frozenset[str] | None) -> tuple[str, int, float, float, float]:
     """Render one email in a worker: (account id, charts, seconds, of which charts, CPU s)."""
+    from deckgen.pipeline import PreparedAccount
     from deckgen.render.email import build_email, to_message
 
-    prepared = _STATE["prepared"]
-    m = prepared.account(account_id)
+    config, as_of, quarter = _STATE["common"]
+    inputs = PreparedAccount(config, as_of, quarter, m, modules)
     _STATE["chart_s"] = 0.0
     start, cpu = time.perf_counter(), time.process_time()
-    rendered = build_email(prepared, m)
-    to_message(rendered, m, prepared.config).as_bytes()
+    rendered = build_email(inputs, m)
+    to_message(rendered, m, config).as_bytes()
     return (
-        account_id,
+        m.account_id,
         len(rendered.images),
         time.perf_counter() - start,
         _STATE["chart_s"],
@@ -60,12 +71,18 @@ def _render(account_id: str) -> tuple[str, int, float, float, float]:
     )
 
 
-def _run(work: list[str], jobs: int) -> tuple[list[tuple[str, int, float, float, float]], float]:
-    """Render `work` in `jobs` forked workers; the results and the wall-clock seconds."""
-    ctx = mp.get_context("fork")
+def _run(
+    prepared: Any, work: list[str], jobs: int
+) -> tuple[list[tuple[str, int, float, float, float]], float]:
+    """Render `work` in `jobs` batch workers; the results and the wall-clock seconds."""
+    from deckgen.workers import worker_pool
+
+    ms = [prepared.account(a) for a in work]
+    modules = [prepared.product_modules(m) for m in ms]
+    common = (prepared.config, prepared.as_of, prepared.quarter)
     start = time.perf_counter()
-    with ctx.Pool(jobs) as pool:
-        results = pool.map(_render, work, chunksize=2)
+    with worker_pool(jobs, _init, (common, (ms[0], modules[0]))) as pool:
+        results = list(pool.map(_render, ms, modules, chunksize=2))
     return results, time.perf_counter() - start
 
 
@@ -78,12 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from deckgen.charting import mpl
-    from deckgen.charting.mpl import warm_up
     from deckgen.model.build import charts_for
     from deckgen.pipeline import prepare
-    from deckgen.render.email import build_email
+    from deckgen.workers import start_server
 
+    start_server()  # as `deckgen batch` does: the workers' server warms up while the book loads
     t0 = time.perf_counter()
     prepared = prepare(args.book, as_of=args.as_of)
     load_s = time.perf_counter() - t0
@@ -97,11 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     if not eligible:
         print("no smb/tech_touch account gets an email in this book", file=sys.stderr)
         return 1
-    warm_up()
-    build_email(prepared, prepared.account(eligible[0]))  # templates, style, inliner: warm
-    _STATE["prepared"] = prepared
-    _STATE["render_png"] = mpl.render_png
-    mpl.render_png = _timed_render_png
     wanted = [str(c) for c in prepared.config.get("email.charts", [])]
     three_charts = [
         a
@@ -116,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, accounts in (("all emails", eligible), ("3-chart emails", three_charts)):
         if not accounts:
             continue
-        results, wall = _run(accounts * args.rounds, args.jobs)
+        results, wall = _run(prepared, accounts * args.rounds, args.jobs)
         charts = [r[1] for r in results]
         per_email = [r[2] for r in results]
         chart_s = sum(r[3] for r in results)

@@ -237,8 +237,9 @@ def _worker_task(
 
 
 def _warm_up(formats: tuple[str, ...] = ("pptx",), template: Path | None = None) -> None:
-    """Load fonts, chart styles and the deck renderer in the parent so forked workers start
-    warm and share those pages, instead of each importing python-pptx on its first deck."""
+    """Load fonts, chart styles and the deck renderer once per process: in the workers' server
+    (`deckgen.worker_server`), so that workers start warm and share those pages; in a worker,
+    where only a custom template is still to load; before rendering in-process (`--jobs 1`)."""
     from deckgen.charting.mpl import warm_up
     from deckgen.pipeline import ready_renderers
 

@@ -191,7 +191,7 @@ def ready_renderers(formats: tuple[str, ...], *, template: Path | None = None) -
     # What this makes (modules, classes, caches) lives as long as the process: the cyclic
     # collector's passes over it find nothing to free (~10% of this step while importing, and
     # again at every later full collection), so it is paused meanwhile and the result frozen
-    # out of its sight, as the batch parent freezes its book before forking.
+    # out of its sight, as the batch workers' server freezes its warm-up before forking.
     was_enabled = gc.isenabled()
     gc.disable()
     try:

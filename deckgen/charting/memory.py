@@ -4,9 +4,10 @@ matplotlib figures (figure <-> canvas <-> axes <-> artists, ~2,000 objects and a
 buffer a chart) and python-pptx packages (part <-> package, with the deck's XML trees and
 pictures) are reference cycles: only the cyclic GC frees them. Drawing allocates enough to run
 young collections mid-render, which promote the still-live figure or deck to the oldest
-generation; that is collected only when it has grown by a quarter, which in a batch worker
-forked from a parent holding a large book means after hundreds of MiB of dead charts and decks
-(a worker's memory grew from 40 to 160 MiB over 30 image decks).
+generation; that is collected only when it has grown by a quarter, which in a process holding a
+large book means after hundreds of MiB of dead charts and decks (a batch worker, when workers
+were still forked from the process holding the book, grew from 40 to 160 MiB over 30 image
+decks).
 
 `young_garbage()` keeps the collector off while a render runs, so nothing it allocates is
 promoted, and then collects the young generation only: the render's cycles are freed at once,

@@ -41,6 +41,10 @@ def run_cli(out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_and_interrupt(out: Path, sig: int) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "deckgen.cli", *ARGS, "--out", str(out)],
@@ -48,6 +52,9 @@ def start_and_interrupt(out: Path, sig: int) -> None:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # A runner that started these tests in the background (`cmd &` in a script, nohup)
+        # passes on SIGINT ignored; Ctrl-C at a terminal is what is tested here.
+        preexec_fn=_default_sigint,
     )
     journal = out / ".deckgen" / "journal.jsonl"
     deadline = time.monotonic() + 300
