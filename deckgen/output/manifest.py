@@ -117,6 +117,7 @@ def write_outputs(
             "accounts_with_recent_qbr": view.held_qbr,
             "health_distribution": week_view.health_distribution,
             "at_risk_arr": week_view.at_risk_arr,
+            "at_risk_arr_by_currency": week_view.at_risk_arr_by_currency,
         },
         "accounts": records,
     }
