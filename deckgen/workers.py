@@ -5,9 +5,10 @@ worker shares its parent's memory pages until it writes to one, and Python's all
 the worker's new objects the free slots left in the parent's memory. A parent that loaded and
 measured a 10,000-account book has ~24 MiB of such slots scattered over its heap (the
 temporaries of loading and computing); a worker rendering image-chart decks reached more of them
-with every deck, so its private memory kept rising (81 -> 89 -> 101 MiB over 4,700 decks,
-49 -> 80 MiB in the parent's heap alone in the first 1,200) although a single process rendering
-the same decks stays flat.
+with every deck, so its private memory kept rising (81 -> 89 -> 101 MiB over 4,700 decks; in
+the parent's arenas alone, 52 -> 80 MiB between the 300th and the 1,200th deck) although a
+single process rendering the same decks stays flat. Forked from the server below, the same
+worker stays at 71 -> 75 -> 75 MiB.
 
 So workers are forked from multiprocessing's *fork server*: a separate process, started before
 the book is loaded, that imports and warms the renderers (`deckgen.worker_server`) and nothing
