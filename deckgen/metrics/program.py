@@ -62,17 +62,16 @@ def program_view(metrics: list[AccountMetrics], config: Config, as_of: date) -> 
             held += 1
     rate = held / eligible * 100 if eligible else None
     book = _group("all", metrics)
-    red = [m for m in metrics if m.health.band == "red"]
     return ProgramView(
         eligible,
         held,
         rate,
         book.health_distribution,
-        sum(m.facts.arr for m in red),
-        len(red),
+        sum(book.at_risk_arr_by_currency.values()),
+        book.health_distribution["red"],
         book.at_risk_arr_by_currency,
         _groups(metrics, lambda m: m.facts.csm_name or "no CSM"),
-        _groups(metrics, lambda m: m.tier.replace("_", " ")),
+        _groups(metrics, lambda m: m.tier),
     )
 
 

@@ -95,9 +95,9 @@ def test_summary_page_lists_red_first_and_links_files(week_run: tuple[Path, Any]
     assert 'href="review/a-0003_initech-software_enterprise_2026Q3.pptx"' in html
     assert "QBR engagement rate" in html and "ARR at risk" in html
     # ARR at risk per currency, by CSM and by tier; never one sum across currencies.
-    program = manifest(out)["program"]
-    by_currency = program["at_risk_arr_by_currency"]
-    red = [r for r in manifest(out)["accounts"] if r["health_band"] == "red"]
+    written = manifest(out)
+    by_currency = written["program"]["at_risk_arr_by_currency"]
+    red = [r for r in written["accounts"] if r["health_band"] == "red"]
     for currency in {r["currency"] for r in red}:
         assert by_currency[currency] == sum(r["arr"] for r in red if r["currency"] == currency)
     assert "<h2>By CSM</h2>" in html and "<h2>By tier</h2>" in html
